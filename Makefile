@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Developer targets. kbuild itself reads Kbuild, so the module also builds
+# with a plain `make -C $KDIR M=$PWD LLVM=1 RUSTC=... BINDGEN=... modules`.
+#
+#   make run          demo: an unprivileged user mounts devnsfs in a guest
+#   make check        every selftest in a guest on the debug kernel
+#   make deps         install what is missing (apt, bindgen-cli)
+#   make kernel       build the VARIANT (debug|release) test kernel, cached
+#   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
+#   make selftests    build the selftest programs
+#   make rustfmt      format the Rust sources; rustfmtcheck only checks
+#   make rust-analyzer  write rust-project.json for the editor
+#
+# KDIR=<Rust-enabled kernel build tree> replaces the cached test kernels.
+
+VARIANT ?= debug
+S := scripts
+export KDIR CLIPPY
+
+.PHONY: all run check deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
+
+all: module
+
+run:
+	@$(S)/run.sh
+
+check:
+	@$(S)/check.sh
+
+deps:
+	@$(S)/deps.sh
+
+kernel: deps
+	@$(S)/kernel.sh $(VARIANT)
+
+module: deps
+	@$(S)/module.sh "$${KDIR:-$$($(S)/kernel.sh $(VARIANT))}" modules
+
+selftests: deps
+	@$(S)/selftests.sh
+
+rustfmt rustfmtcheck: deps
+	@$(S)/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check)
+
+rust-analyzer: deps
+	@$(S)/module.sh "$${KDIR:-$$($(S)/kernel.sh $(VARIANT))}" rust-analyzer
+
+clean:
+	@if [ -f .devnsfs-kdir ]; then $(S)/module.sh "$$(cat .devnsfs-kdir)" clean; fi
+	@rm -f .devnsfs-kdir
+	@$(MAKE) -s -C selftests clean

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Install what a fresh Debian 12 machine lacks: apt packages (sudo only when
+# not root) and bindgen-cli at a pinned version in the cache.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+packages=(
+	linux-source-6.12 rustc-web rust-web-src rustfmt-web rust-web-clippy
+	clang lld llvm libclang-dev
+	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
+	qemu-system-x86 busybox-static util-linux python3 iproute2
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+	sudo=
+	[ "$(id -u)" = 0 ] || sudo=sudo
+	log "installing: ${missing[*]}"
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if ! "$BINDGEN_BIN" --version 2>/dev/null | grep -qF "$BINDGEN_VERSION"; then
+	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli"
+	log "installing bindgen-cli $BINDGEN_VERSION into $DEVNSFS_CACHE"
+	# Outside the repo, so rust-toolchain.toml does not pick the compiler.
+	(cd / && cargo install --quiet --locked --root "$DEVNSFS_CACHE/bindgen-$BINDGEN_VERSION" \
+		bindgen-cli --version "$BINDGEN_VERSION")
+fi
+
+ksrc=$(ksrc_dir)
+if [ ! -f "$ksrc/.devnsfs-extracted" ]; then
+	log "extracting $KSRC_TARBALL"
+	rm -rf "$ksrc" "$ksrc.tmp"
+	mkdir -p "$ksrc.tmp"
+	tar -xf "$KSRC_TARBALL" -C "$ksrc.tmp" --strip-components=1
+	touch "$ksrc.tmp/.devnsfs-extracted"
+	mv "$ksrc.tmp" "$ksrc"
+fi

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# make run: build what is missing and show devnsfs in a guest booted on the
+# release kernel (or $KDIR).
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+"$DEVNSFS_TOP/scripts/deps.sh"
+kdir=${KDIR:-$("$DEVNSFS_TOP/scripts/kernel.sh" release)}
+"$DEVNSFS_TOP/scripts/module.sh" "$kdir" modules >/dev/null
+out=$DEVNSFS_CACHE/runs/demo
+rm -rf "$out"
+mkdir -p "$out"
+log "booting the guest (console log: $out/console.log)"
+DEVNSFS_GUEST_TIMEOUT=600 DEVNSFS_APPEND=quiet \
+	"$DEVNSFS_TOP/scripts/guest.sh" "$kdir" "$out" "$DEVNSFS_TOP/scripts/guest/demo.sh" stdio
+grep -q '^devnsfs-demo: done$' "$out/console.log" || die "the demo did not finish"

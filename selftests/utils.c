@@ -1,0 +1,149 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the devnsfs selftests. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "utils.h"
+
+int fail_msg(char *msg, size_t len, int err, const char *fmt, ...)
+{
+	va_list ap;
+	size_t n;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, len, fmt, ap);
+	va_end(ap);
+	n = strlen(msg);
+	snprintf(msg + n, len - n, ": %s", strerror(err));
+	return err ? err : EINVAL;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+static int map_ids(pid_t pid)
+{
+	char path[64], map[64];
+
+	snprintf(map, sizeof(map), "0 %d 1", TEST_UID);
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+	if (write_file(path, map))
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
+	if (write_file(path, "deny"))
+		return -1;
+	snprintf(map, sizeof(map), "0 %d 1", TEST_GID);
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
+	return write_file(path, map);
+}
+
+static void child(int rd, int wr, userns_fn fn, void *arg)
+{
+	char msg[256] = "";
+	char c;
+	int err;
+
+	if (setgroups(0, NULL) || setresgid(TEST_GID, TEST_GID, TEST_GID) ||
+	    setresuid(TEST_UID, TEST_UID, TEST_UID) ||
+	    unshare(CLONE_NEWUSER | CLONE_NEWNS))
+		_exit(1);
+	if (write(wr, "u", 1) != 1 || read(rd, &c, 1) != 1 || c != 'm')
+		_exit(2);
+	if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
+		_exit(3);
+	err = fn(arg, msg, sizeof(msg));
+	dprintf(wr, "%d %s\n", err, msg);
+	/* Stay alive, with our mounts, until the parent is done looking. */
+	if (read(rd, &c, 1) != 1)
+		_exit(4);
+	_exit(0);
+}
+
+int userns_child_start(struct userns_child *c, userns_fn fn, void *arg)
+{
+	int down[2], up[2];
+	char ch;
+
+	if (pipe2(down, O_CLOEXEC) || pipe2(up, O_CLOEXEC))
+		return -1;
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (c->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		child(down[0], up[1], fn, arg);
+	}
+	close(down[0]);
+	close(up[1]);
+	c->to_child = down[1];
+	c->from_child = up[0];
+	if (read(c->from_child, &ch, 1) != 1 || ch != 'u' || map_ids(c->pid) ||
+	    write(c->to_child, "m", 1) != 1)
+		return -1;
+	return 0;
+}
+
+int userns_child_result(struct userns_child *c, char *msg, size_t len)
+{
+	char buf[300];
+	ssize_t n, total = 0;
+	int err;
+
+	while (total < (ssize_t)sizeof(buf) - 1) {
+		n = read(c->from_child, buf + total, 1);
+		if (n != 1 || buf[total] == '\n')
+			break;
+		total++;
+	}
+	buf[total] = '\0';
+	if (sscanf(buf, "%d", &err) != 1) {
+		snprintf(msg, len, "the child died before reporting");
+		return -1;
+	}
+	snprintf(msg, len, "%s", strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "");
+	return err;
+}
+
+int userns_child_finish(struct userns_child *c)
+{
+	int status = -1;
+
+	if (write(c->to_child, "x", 1) != 1)
+		kill(c->pid, SIGKILL);
+	close(c->to_child);
+	close(c->from_child);
+	waitpid(c->pid, &status, 0);
+	return status;
+}
+
+char *make_mountpoint(void)
+{
+	char *dir = strdup("/tmp/devnsfs-test.XXXXXX");
+
+	if (!dir || !mkdtemp(dir) || chmod(dir, 0755)) {
+		free(dir);
+		return NULL;
+	}
+	return dir;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the devnsfs selftests. */
+#ifndef DEVNSFS_SELFTEST_UTILS_H
+#define DEVNSFS_SELFTEST_UTILS_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* The unprivileged user of the test guest. */
+#define TEST_UID 1000
+#define TEST_GID 1000
+
+/*
+ * A child process in a new user and mount namespace, root inside and
+ * TEST_UID/TEST_GID outside (the binderfs selftest pattern: the child
+ * unshares, the privileged parent writes its uid_map and gid_map).
+ */
+struct userns_child {
+	pid_t pid;
+	int to_child;
+	int from_child;
+};
+
+/*
+ * Runs in the child once it is root in its namespaces. Returns 0, or an
+ * errno value after writing what failed into msg.
+ */
+typedef int (*userns_fn)(void *arg, char *msg, size_t len);
+
+int userns_child_start(struct userns_child *c, userns_fn fn, void *arg);
+/* Waits for fn's verdict; the child stays alive (and its mounts with it). */
+int userns_child_result(struct userns_child *c, char *msg, size_t len);
+/* Lets the child exit; returns its wait status. */
+int userns_child_finish(struct userns_child *c);
+
+/* A new directory under /tmp that TEST_UID can reach; caller frees. */
+char *make_mountpoint(void);
+/* Records what failed and returns err, for userns_fn bodies. */
+int fail_msg(char *msg, size_t len, int err, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif
