@@ -44,7 +44,7 @@ rustfmt rustfmtcheck: deps
 	@$(S)/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check)
 
 rust-analyzer: deps
-	@$(S)/module.sh "$${KDIR:-$$($(S)/kernel.sh $(VARIANT))}" rust-analyzer
+	@$(S)/rust-analyzer.sh "$${KDIR:-$$($(S)/kernel.sh $(VARIANT))}"
 
 clean:
 	@if [ -f .devnsfs-kdir ]; then $(S)/module.sh "$$(cat .devnsfs-kdir)" clean; fi

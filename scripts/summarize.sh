@@ -44,7 +44,9 @@ esac
 splat='WARNING:|BUG:|Oops|KASAN:|UBSAN:|Kernel panic|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|kmemleak: .* new suspected'
 if grep -hEq "$splat" "$out/console.log" "$out/dmesg.txt" 2>/dev/null; then
 	fail "kernel splat in the guest log:"
-	grep -hE -m 20 -A 12 "$splat" "$out/console.log" 2>/dev/null | head -n 60
+	log=$out/dmesg.txt
+	[ -s "$log" ] || log=$out/console.log
+	grep -E -m 20 -A 12 "$splat" "$log" | head -n 60
 fi
 if grep -q "Kernel panic" "$out/console.log" 2>/dev/null; then
 	echo "the guest panicked: $out/console.log has the whole log"

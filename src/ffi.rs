@@ -14,6 +14,8 @@
     non_snake_case,
     non_upper_case_globals,
     unreachable_pub,
+    unknown_lints,
+    unnecessary_transmutes,
     unsafe_op_in_unsafe_fn,
     clippy::all,
     clippy::undocumented_unsafe_blocks

@@ -3,7 +3,7 @@
 //! The devnsfs filesystem type.
 
 use crate::vfs;
-use kernel::prelude::*;
+use kernel::{c_str, prelude::*};
 
 /// `DEVNSFS_SUPER_MAGIC` of include/uapi/linux/devnsfs.h.
 const DEVNSFS_SUPER_MAGIC: u32 = 0x6465_7673;

@@ -31,7 +31,7 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
     from_result(|| {
         // SAFETY: `sb` is valid and exclusively ours (function contract).
         let sb = unsafe { &mut *sb };
-        sb.s_magic = T::MAGIC.into();
+        sb.s_magic = T::MAGIC as usize;
         sb.s_op = &SUPER_OPS;
         sb.s_blocksize = ffi::PAGE_SIZE as _;
         sb.s_blocksize_bits = ffi::PAGE_SHIFT as _;
@@ -43,27 +43,14 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
         if root.is_null() {
             return Err(ENOMEM);
         }
-        // The root belongs to the root of the owning user namespace when it
-        // is mapped there, as in binderfs; otherwise to the global root.
-        // SAFETY: `s_user_ns` is set and pinned for the superblock's life.
-        let uid = unsafe { ffi::make_kuid(sb.s_user_ns, 0) };
-        // SAFETY: as above.
-        let gid = unsafe { ffi::make_kgid(sb.s_user_ns, 0) };
+        let (uid, gid) = owner_root(sb);
         // SAFETY: `root` is a new inode only we reference; `simple_dir_*`
         // are static tables that live forever.
         unsafe {
             (*root).i_ino = ROOT_INO as _;
             (*root).i_mode = (ffi::S_IFDIR | 0o755) as u16;
-            (*root).i_uid = if uid.val == u32::MAX {
-                ffi::kuid_t { val: 0 }
-            } else {
-                uid
-            };
-            (*root).i_gid = if gid.val == u32::MAX {
-                ffi::kgid_t { val: 0 }
-            } else {
-                gid
-            };
+            (*root).i_uid = uid;
+            (*root).i_gid = gid;
             ffi::simple_inode_init_ts(root);
             (*root).i_op = &ffi::simple_dir_inode_operations;
             (*root).__bindgen_anon_3.i_fop = &ffi::simple_dir_operations;
@@ -78,6 +65,27 @@ pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
         sb.s_root = dentry;
         Ok(0)
     })
+}
+
+/// The root of the superblock's user namespace as kernel ids, or the global
+/// root where that namespace does not map 0 (binderfs does the same).
+fn owner_root(sb: &ffi::super_block) -> (ffi::kuid_t, ffi::kgid_t) {
+    // SAFETY: `s_user_ns` is set and pinned for the superblock's lifetime.
+    let uid = unsafe { ffi::make_kuid(sb.s_user_ns, 0) };
+    // SAFETY: as above.
+    let gid = unsafe { ffi::make_kgid(sb.s_user_ns, 0) };
+    // (uid_t)-1 is INVALID_UID / INVALID_GID.
+    let uid = if uid.val == u32::MAX {
+        ffi::kuid_t { val: 0 }
+    } else {
+        uid
+    };
+    let gid = if gid.val == u32::MAX {
+        ffi::kgid_t { val: 0 }
+    } else {
+        gid
+    };
+    (uid, gid)
 }
 
 /// `file_system_type.kill_sb`.
