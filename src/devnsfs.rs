@@ -7,8 +7,15 @@
 
 use kernel::prelude::*;
 
+mod class;
+mod control;
+mod device;
+mod devnum;
 mod ffi;
 mod fs;
+mod instance;
+mod params;
+mod sys;
 mod vfs;
 
 module! {

@@ -9,6 +9,7 @@
 
 #[allow(
     dead_code,
+    improper_ctypes,
     missing_docs,
     non_camel_case_types,
     non_snake_case,

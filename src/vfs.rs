@@ -3,10 +3,19 @@
 //! A small safe layer over the VFS.
 //!
 //! The filesystem code above this layer names a [`FileSystem`] and never
-//! touches a raw `super_block`, `inode` or `fs_context`; every `unsafe` block
-//! that does lives here and argues its case.
+//! touches a raw `super_block`, `inode`, `dentry`, `file` or `fs_context`;
+//! every `unsafe` block that does lives here and argues its case.
 
+mod context;
+mod file;
 mod fs_type;
+mod ids;
+mod node;
 mod super_block;
 
+pub(crate) use context::{FsContext, ParamSpec, Parsed};
+pub(crate) use file::{poll, File, FileOps, InodePrivate, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
+pub(crate) use ids::{Kgid, Kuid};
+pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall};
+pub(crate) use super_block::OptionWriter;

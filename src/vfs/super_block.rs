@@ -2,90 +2,127 @@
 
 //! Superblock set-up and tear-down: one instance per mount.
 
-use super::FileSystem;
+use super::{
+    ids::{Kgid, Kuid, UserNs},
+    node::{RootLocked, SuperRef, UnlinkCall},
+    FileSystem,
+};
 use crate::ffi;
-use kernel::{error::from_result, prelude::*};
+use core::marker::PhantomData;
+use kernel::{c_str, error::from_result, prelude::*, sync::Arc};
 
 /// Inode number of every instance's root directory.
 const ROOT_INO: u64 = 1;
 
-const SUPER_OPS: ffi::super_operations = {
-    // SAFETY: an all-zero `super_operations` is valid: every callback `None`.
-    let mut ops: ffi::super_operations = unsafe { core::mem::zeroed() };
-    ops.statfs = Some(ffi::simple_statfs);
-    // Nothing outlives its last reference: drop inodes at once.
-    ops.drop_inode = Some(ffi::generic_delete_inode);
-    ops
-};
+struct SuperOps<T>(PhantomData<T>);
 
-/// The `fill_super` callback of `get_tree_nodev()`.
+impl<T: FileSystem> SuperOps<T> {
+    const OPS: ffi::super_operations = {
+        // SAFETY: an all-zero `super_operations` is valid: every callback `None`.
+        let mut ops: ffi::super_operations = unsafe { core::mem::zeroed() };
+        ops.statfs = Some(ffi::simple_statfs);
+        // Nothing outlives its last reference: drop inodes at once.
+        ops.drop_inode = Some(ffi::generic_delete_inode);
+        ops.evict_inode = Some(evict_inode::<T>);
+        ops.show_options = Some(show_options::<T>);
+        ops
+    };
+}
+
+/// The root directory's operations: lookups as in ramfs; devnsfs alone
+/// decides which nodes exist, so every way to create one is refused.
+struct RootDirOps<T>(PhantomData<T>);
+
+impl<T: FileSystem> RootDirOps<T> {
+    const OPS: ffi::inode_operations = {
+        // SAFETY: an all-zero `inode_operations` is valid. The VFS answers
+        // EPERM itself for a missing mknod, mkdir, symlink, link or rename.
+        let mut ops: ffi::inode_operations = unsafe { core::mem::zeroed() };
+        ops.lookup = Some(ffi::simple_lookup);
+        ops.create = Some(refuse_create);
+        ops.unlink = Some(unlink::<T>);
+        ops
+    };
+}
+
+/// Sets up a new superblock and its root directory.
 ///
 /// # Safety
 ///
-/// Called by the VFS with a new, locked superblock of a `T` filesystem that
-/// nobody else can see yet.
-pub(super) unsafe extern "C" fn fill_super<T: FileSystem>(
-    sb: *mut ffi::super_block,
-    _fc: *mut ffi::fs_context,
-) -> i32 {
-    from_result(|| {
-        // SAFETY: `sb` is valid and exclusively ours (function contract).
-        let sb = unsafe { &mut *sb };
-        sb.s_magic = T::MAGIC as usize;
-        sb.s_op = &SUPER_OPS;
-        sb.s_blocksize = ffi::PAGE_SIZE as _;
-        sb.s_blocksize_bits = ffi::PAGE_SHIFT as _;
-        sb.s_time_gran = 1;
-        sb.s_iflags |= ffi::SB_I_NOEXEC as usize;
+/// `sb` is a new superblock of a `T` filesystem, exclusively owned by the
+/// caller, that lives until `kill_sb`.
+pub(super) unsafe fn init<T: FileSystem>(sb: *mut ffi::super_block) -> Result<SuperRef> {
+    // SAFETY: `sb` is valid and exclusively ours (function contract).
+    let s = unsafe { &mut *sb };
+    s.s_magic = T::MAGIC as usize;
+    s.s_op = &SuperOps::<T>::OPS;
+    s.s_blocksize = ffi::PAGE_SIZE as _;
+    s.s_blocksize_bits = ffi::PAGE_SHIFT as _;
+    s.s_time_gran = 1;
+    // Nodes of a userns-owned instance must open (devpts and binderfs do
+    // the same): they are devnsfs's own, never arbitrary numbers. Nothing
+    // on devnsfs is ever executed.
+    s.s_iflags &= !(ffi::SB_I_NODEV as usize);
+    s.s_iflags |= ffi::SB_I_NOEXEC as usize;
 
-        // SAFETY: `sb` is a valid superblock.
-        let root = unsafe { ffi::new_inode(sb) };
-        if root.is_null() {
-            return Err(ENOMEM);
-        }
-        let (uid, gid) = owner_root(sb);
-        // SAFETY: `root` is a new inode only we reference; `simple_dir_*`
-        // are static tables that live forever.
-        unsafe {
-            (*root).i_ino = ROOT_INO as _;
-            (*root).i_mode = (ffi::S_IFDIR | 0o755) as u16;
-            (*root).i_uid = uid;
-            (*root).i_gid = gid;
-            ffi::simple_inode_init_ts(root);
-            (*root).i_op = &ffi::simple_dir_inode_operations;
-            (*root).__bindgen_anon_3.i_fop = &ffi::simple_dir_operations;
-            ffi::set_nlink(root, 2);
-        }
-        // SAFETY: `root` is valid; `d_make_root` consumes our reference,
-        // and drops it itself on failure.
-        let dentry = unsafe { ffi::d_make_root(root) };
-        if dentry.is_null() {
-            return Err(ENOMEM);
-        }
-        sb.s_root = dentry;
-        Ok(0)
-    })
+    // SAFETY: `sb` is a valid superblock.
+    let root = unsafe { ffi::new_inode(sb) };
+    if root.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: `s_user_ns` is set and pinned for the superblock's lifetime.
+    let (uid, gid) = owner_root(unsafe { UserNs::from_raw(s.s_user_ns) });
+    // SAFETY: `root` is a new inode only we reference; the operation
+    // tables are static.
+    unsafe {
+        (*root).i_ino = ROOT_INO as _;
+        (*root).i_mode = (ffi::S_IFDIR | 0o755) as u16;
+        (*root).i_uid = uid.raw();
+        (*root).i_gid = gid.raw();
+        ffi::simple_inode_init_ts(root);
+        (*root).i_op = &RootDirOps::<T>::OPS;
+        (*root).__bindgen_anon_3.i_fop = &ffi::simple_dir_operations;
+        ffi::set_nlink(root, 2);
+    }
+    // SAFETY: `root` is valid; `d_make_root` consumes our reference, and
+    // drops it itself on failure.
+    let dentry = unsafe { ffi::d_make_root(root) };
+    if dentry.is_null() {
+        return Err(ENOMEM);
+    }
+    s.s_root = dentry;
+    // SAFETY: the superblock has a root now and lives until `kill_sb`.
+    Ok(unsafe { SuperRef::new(sb) })
 }
 
-/// The root of the superblock's user namespace as kernel ids, or the global
-/// root where that namespace does not map 0 (binderfs does the same).
-fn owner_root(sb: &ffi::super_block) -> (ffi::kuid_t, ffi::kgid_t) {
-    // SAFETY: `s_user_ns` is set and pinned for the superblock's lifetime.
-    let uid = unsafe { ffi::make_kuid(sb.s_user_ns, 0) };
-    // SAFETY: as above.
-    let gid = unsafe { ffi::make_kgid(sb.s_user_ns, 0) };
-    // (uid_t)-1 is INVALID_UID / INVALID_GID.
-    let uid = if uid.val == u32::MAX {
-        ffi::kuid_t { val: 0 }
-    } else {
-        uid
-    };
-    let gid = if gid.val == u32::MAX {
-        ffi::kgid_t { val: 0 }
-    } else {
-        gid
-    };
-    (uid, gid)
+/// The root of the owning user namespace, or the global root where that
+/// namespace does not map 0 (binderfs does the same).
+fn owner_root(ns: UserNs) -> (Kuid, Kgid) {
+    (
+        ns.root_uid().unwrap_or(Kuid::GLOBAL_ROOT),
+        ns.root_gid().unwrap_or(Kgid::GLOBAL_ROOT),
+    )
+}
+
+/// Hands `instance` to the superblock; `kill_sb` drops it.
+///
+/// # Safety
+///
+/// `sb` is exclusively owned by the caller and has no instance yet.
+pub(super) unsafe fn set_instance<T: FileSystem>(sb: SuperRef, instance: Arc<T::Instance>) {
+    // SAFETY: as the function contract says.
+    unsafe { (*sb.as_ptr()).s_fs_info = Arc::into_raw(instance).cast_mut().cast() };
+}
+
+/// The instance of a live superblock of ours.
+///
+/// # Safety
+///
+/// `sb` is a live `T` superblock whose `fill_super` succeeded; the result
+/// must not outlive it.
+pub(super) unsafe fn instance<'a, T: FileSystem>(sb: *mut ffi::super_block) -> &'a T::Instance {
+    // SAFETY: `set_instance` stored an `Arc<T::Instance>` there.
+    unsafe { &*(*sb).s_fs_info.cast::<T::Instance>() }
 }
 
 /// `file_system_type.kill_sb`.
@@ -93,8 +130,109 @@ fn owner_root(sb: &ffi::super_block) -> (ffi::kuid_t, ffi::kgid_t) {
 /// # Safety
 ///
 /// Called by the VFS once, with a superblock of this filesystem type.
-pub(super) unsafe extern "C" fn kill_sb(sb: *mut ffi::super_block) {
-    // SAFETY: `sb` is valid (function contract); devnsfs pins its nodes with
-    // an extra dentry reference, which kill_litter_super drops.
+pub(super) unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut ffi::super_block) {
+    // SAFETY: `sb` is valid (function contract).
+    let instance = unsafe { (*sb).s_fs_info.cast::<T::Instance>() };
+    // SAFETY: `sb` is valid (function contract); nodes are pinned with an
+    // extra dentry reference, which kill_litter_super drops, evicting them.
     unsafe { ffi::kill_litter_super(sb) };
+    if !instance.is_null() {
+        // SAFETY: `set_instance` stored a reference from `Arc::into_raw`;
+        // nothing can reach it any more.
+        drop(unsafe { Arc::from_raw(instance) });
+    }
+}
+
+unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut ffi::inode) {
+    // SAFETY: the VFS evicts a valid inode that nobody else references.
+    unsafe {
+        ffi::truncate_inode_pages_final(&mut (*inode).i_data);
+        ffi::clear_inode(inode);
+        let private = (*inode).i_private.cast::<T::Node>();
+        // Only device nodes keep something; directories and the control
+        // node keep nothing.
+        if !private.is_null() && (*inode).i_mode as u32 & ffi::S_IFMT == ffi::S_IFCHR {
+            (*inode).i_private = core::ptr::null_mut();
+            drop(Arc::from_raw(private));
+        }
+    }
+}
+
+/// Appends `,name=value` options to a mountinfo line.
+pub(crate) struct OptionWriter<'a> {
+    seq: *mut ffi::seq_file,
+    /// The user namespace ids are shown in: the reader's.
+    pub(crate) ns: UserNs,
+    _p: PhantomData<&'a ()>,
+}
+
+impl OptionWriter<'_> {
+    /// `,name=value` in decimal.
+    pub(crate) fn decimal(&mut self, name: &CStr, value: u32) {
+        // SAFETY: `seq` is valid for the call; the format consumes one C
+        // string and one unsigned int.
+        unsafe {
+            ffi::seq_printf(
+                self.seq,
+                c_str!(",%s=%u").as_char_ptr(),
+                name.as_char_ptr(),
+                value,
+            )
+        };
+    }
+
+    /// `,name=value` in octal, as mode options are written.
+    pub(crate) fn octal(&mut self, name: &CStr, value: u32) {
+        // SAFETY: as above.
+        unsafe {
+            ffi::seq_printf(
+                self.seq,
+                c_str!(",%s=%04o").as_char_ptr(),
+                name.as_char_ptr(),
+                value,
+            )
+        };
+    }
+}
+
+unsafe extern "C" fn show_options<T: FileSystem>(
+    seq: *mut ffi::seq_file,
+    root: *mut ffi::dentry,
+) -> i32 {
+    // SAFETY: the VFS passes the root of a mounted instance of ours, and
+    // the reader's seq_file (whose `file` has the reader's credentials).
+    unsafe {
+        let instance = instance::<T>((*root).d_sb);
+        let ns = UserNs::from_raw((*(*(*seq).file).f_cred).user_ns);
+        let mut out = OptionWriter {
+            seq,
+            ns,
+            _p: PhantomData,
+        };
+        T::show_options(instance, &mut out);
+    }
+    0
+}
+
+unsafe extern "C" fn refuse_create(
+    _idmap: *mut ffi::mnt_idmap,
+    _dir: *mut ffi::inode,
+    _dentry: *mut ffi::dentry,
+    _mode: ffi::umode_t,
+    _excl: bool,
+) -> i32 {
+    EPERM.to_errno()
+}
+
+unsafe extern "C" fn unlink<T: FileSystem>(dir: *mut ffi::inode, dentry: *mut ffi::dentry) -> i32 {
+    from_result(|| {
+        // SAFETY: the VFS holds `dir` (our root) locked and passes a
+        // positive child; the superblock is live.
+        let (root, instance) = unsafe {
+            let sb = SuperRef::new((*dir).i_sb);
+            (RootLocked::assume_locked(sb), instance::<T>((*dir).i_sb))
+        };
+        T::unlink(instance, &root, UnlinkCall { dir, dentry })?;
+        Ok(0)
+    })
 }

@@ -3,12 +3,80 @@
  * devnsfs: device namespaces for containers.
  *
  * Every mount of devnsfs is an instance owned by the mounting user
- * namespace; see Documentation/filesystems/devnsfs.rst.
+ * namespace. Its root holds the control node DEVNSFS_CONTROL_NAME, whose
+ * ioctls add, remove and describe the instance's devices. See
+ * Documentation/filesystems/devnsfs.rst.
  */
 #ifndef _UAPI_LINUX_DEVNSFS_H
 #define _UAPI_LINUX_DEVNSFS_H
 
+#include <linux/ioctl.h>
+#include <linux/types.h>
+
 /* statfs(2) f_type of every devnsfs instance ("devs"). */
 #define DEVNSFS_SUPER_MAGIC	0x64657673
+
+/* The control node in the root of every instance. */
+#define DEVNSFS_CONTROL_NAME	"devns-control"
+
+/* Sizes of the name fields, each including its terminating NUL. */
+#define DEVNSFS_NAME_MAX	64
+#define DEVNSFS_CLASS_MAX	16
+
+/*
+ * struct devnsfs_device - the argument of every control ioctl
+ * @name:       in: node name, NUL-terminated, 1..63 characters of
+ *              [A-Za-z0-9._-], not "." or ".." or DEVNSFS_CONTROL_NAME
+ * @class_name: in (ADD): the device class ("null", "zero", "full",
+ *              "random"); out (INFO)
+ * @flags:      in: must be 0
+ * @major:      out (ADD, INFO): device number of the node
+ * @minor:      out (ADD, INFO)
+ * @__reserved0: must be 0
+ * @id:         out (ADD, INFO): 64-bit id, unique until reboot; ids only
+ *              ever increase
+ * @__reserved: must be 0
+ *
+ * The kernel ignores @major, @minor and @id on input, and @class_name for
+ * REMOVE and INFO.
+ */
+struct devnsfs_device {
+	char name[DEVNSFS_NAME_MAX];
+	char class_name[DEVNSFS_CLASS_MAX];
+	__u32 flags;
+	__u32 major;
+	__u32 minor;
+	__u32 __reserved0;
+	__u64 id;
+	__u64 __reserved[4];
+};
+
+/*
+ * ioctls of the control node. ADD and REMOVE need the control node open
+ * for writing; INFO does not. Every failure leaves the instance unchanged.
+ *
+ * Errors of all three:
+ *   ENOTTY  unknown ioctl
+ *   EFAULT  the argument is not readable (or, for ADD/INFO, writable)
+ *   EINVAL  non-zero @flags or reserved field; bad @name (empty, not
+ *           NUL-terminated within DEVNSFS_NAME_MAX, a character outside
+ *           [A-Za-z0-9._-], "." or "..", or DEVNSFS_CONTROL_NAME)
+ *   EBADF   ADD or REMOVE on a control node not open for writing
+ * DEVNSFS_IOC_ADD:
+ *   EINVAL      @class_name not NUL-terminated within DEVNSFS_CLASS_MAX
+ *   EOPNOTSUPP  no such device class
+ *   EEXIST      the instance already has a node called @name
+ *   ENOSPC      the instance holds max= devices, or every device number
+ *               devnsfs may reserve has been handed out
+ *   EDQUOT      the host user owning the container used up its budget of
+ *               device numbers (module parameter user_budget)
+ *   ENOMEM      out of memory
+ * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
+ *   ENOENT      the instance has no device called @name
+ */
+#define DEVNSFS_IOC_MAGIC	0xDE
+#define DEVNSFS_IOC_ADD		_IOWR(DEVNSFS_IOC_MAGIC, 0x01, struct devnsfs_device)
+#define DEVNSFS_IOC_REMOVE	_IOW(DEVNSFS_IOC_MAGIC, 0x02, struct devnsfs_device)
+#define DEVNSFS_IOC_INFO	_IOWR(DEVNSFS_IOC_MAGIC, 0x03, struct devnsfs_device)
 
 #endif /* _UAPI_LINUX_DEVNSFS_H */

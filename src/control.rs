@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The control node `devns-control` and its ioctl ABI
+//! (include/uapi/linux/devnsfs.h).
+
+use crate::{
+    class,
+    device::{Device, Name, NAME_MAX},
+    instance::Instance,
+    sys::eopnotsupp,
+    vfs::{File, FileOps, SuperPrivate},
+};
+use kernel::{
+    ioctl::{_IOW, _IOWR},
+    prelude::*,
+    types::{AsBytes, FromBytes},
+    uaccess::UserSlice,
+};
+
+/// `DEVNSFS_CLASS_MAX`: the class name field's size, NUL included.
+const CLASS_MAX: usize = 16;
+
+/// `struct devnsfs_device`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+struct DevnsfsDevice {
+    name: [u8; NAME_MAX],
+    class_name: [u8; CLASS_MAX],
+    flags: u32,
+    major: u32,
+    minor: u32,
+    reserved0: u32,
+    id: u64,
+    reserved: [u64; 4],
+}
+
+// SAFETY: plain integers and byte arrays with no padding (8-byte aligned
+// fields at 8-byte offsets), valid for any bits.
+unsafe impl FromBytes for DevnsfsDevice {}
+// SAFETY: as above; no padding bytes.
+unsafe impl AsBytes for DevnsfsDevice {}
+
+const _: () = assert!(core::mem::size_of::<DevnsfsDevice>() == 136);
+
+const IOC_MAGIC: u32 = 0xDE;
+const IOC_ADD: u32 = _IOWR::<DevnsfsDevice>(IOC_MAGIC, 0x01);
+const IOC_REMOVE: u32 = _IOW::<DevnsfsDevice>(IOC_MAGIC, 0x02);
+const IOC_INFO: u32 = _IOWR::<DevnsfsDevice>(IOC_MAGIC, 0x03);
+
+/// How a control node's files reach their instance.
+pub(crate) type ControlFile = SuperPrivate<Instance>;
+
+impl DevnsfsDevice {
+    /// Checks the fields every call must leave zero.
+    fn check_reserved(&self) -> Result {
+        if self.flags != 0 || self.reserved0 != 0 || self.reserved.iter().any(|&r| r != 0) {
+            return Err(EINVAL);
+        }
+        Ok(())
+    }
+
+    /// Fills in what ADD and INFO report.
+    fn describe(&mut self, device: &Device) {
+        let class = device.class.name.as_bytes();
+        self.class_name = [0; CLASS_MAX];
+        self.class_name[..class.len()].copy_from_slice(class);
+        self.major = device.number.major;
+        self.minor = device.number.minor;
+        self.id = device.number.id;
+    }
+}
+
+fn class_name(field: &[u8; CLASS_MAX]) -> Result<&[u8]> {
+    let len = field.iter().position(|&b| b == 0).ok_or(EINVAL)?;
+    Ok(&field[..len])
+}
+
+impl FileOps for Instance {
+    fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        if !matches!(cmd, IOC_ADD | IOC_REMOVE | IOC_INFO) {
+            return Err(ENOTTY);
+        }
+        let (mut reader, mut writer) =
+            UserSlice::new(arg, core::mem::size_of::<DevnsfsDevice>()).reader_writer();
+        let mut req: DevnsfsDevice = reader.read()?;
+        req.check_reserved()?;
+        let name = Name::parse(&req.name)?;
+        match cmd {
+            IOC_ADD => {
+                if !file.is_writable() {
+                    return Err(EBADF);
+                }
+                let class = class::find(class_name(&req.class_name)?).ok_or_else(eopnotsupp)?;
+                let device = self.add(name, class)?;
+                req.describe(&device);
+                if let Err(e) = writer.write(&req) {
+                    // A failed call changes nothing: take the device back.
+                    let _ = self.remove(&device.name);
+                    return Err(e);
+                }
+            }
+            IOC_REMOVE => {
+                if !file.is_writable() {
+                    return Err(EBADF);
+                }
+                self.remove(&name)?;
+            }
+            _ => {
+                let device = self.find(&name)?;
+                req.describe(&device);
+                writer.write(&req)?;
+            }
+        }
+        Ok(0)
+    }
+}

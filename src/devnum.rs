@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Device numbers that are never handed out twice while the module is
+//! loaded (Lutomirski's "ephemeral devices").
+//!
+//! Every device gets an id from a 64-bit counter that only increases; its
+//! number derives from the id: id / minors_per_major picks a reserved major,
+//! id % minors_per_major is the minor. Majors are reserved whole with
+//! alloc_chrdev_region(), so no other driver can take those numbers, and
+//! lazily, up to the `max_majors` module parameter. Numbers consumed by the
+//! containers of one host user count against that user's budget.
+
+use crate::{ffi, params, sys::edquot, vfs::Kuid};
+use kernel::{
+    c_str,
+    error::to_result,
+    new_mutex,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNode},
+    sync::{Arc, Mutex},
+};
+
+/// `MINORBITS` of include/linux/kdev_t.h.
+const MINOR_BITS: u32 = 20;
+
+/// Name of the reserved ranges in /proc/devices.
+const REGION_NAME: &CStr = c_str!("devnsfs");
+
+/// A device's identity: its id and the number derived from it.
+#[derive(Clone, Copy)]
+pub(crate) struct Number {
+    pub(crate) id: u64,
+    pub(crate) major: u32,
+    pub(crate) minor: u32,
+}
+
+impl Number {
+    /// The kernel's `dev_t`, MKDEV(major, minor).
+    pub(crate) fn devt(self) -> u32 {
+        (self.major << MINOR_BITS) | self.minor
+    }
+}
+
+/// The module-wide number allocator.
+#[pin_data(PinnedDrop)]
+pub(crate) struct DevNumbers {
+    #[pin]
+    inner: Mutex<Inner>,
+    /// The first major, reserved at load; minor 0 is every control node's.
+    first_major: u32,
+    minors: u32,
+    max_majors: usize,
+    budget: u64,
+}
+
+struct Inner {
+    majors: KVec<u32>,
+    next_id: u64,
+    /// Numbers consumed so far, per host user.
+    spent: RBTree<Kuid, u64>,
+}
+
+fn reserve_major(minors: u32) -> Result<u32> {
+    let mut devt = 0u32;
+    // SAFETY: `devt` is a valid out-parameter; the name is a static string.
+    to_result(unsafe {
+        ffi::alloc_chrdev_region(&mut devt, 0, minors, REGION_NAME.as_char_ptr())
+    })?;
+    Ok(devt >> MINOR_BITS)
+}
+
+fn release_major(major: u32, minors: u32) {
+    // SAFETY: the range was reserved by `reserve_major` with this count.
+    unsafe { ffi::unregister_chrdev_region(major << MINOR_BITS, minors) };
+}
+
+impl DevNumbers {
+    /// Reserves the first major and reads the module parameters.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        let minors = params::MINORS_PER_MAJOR.get().clamp(2, 1 << MINOR_BITS);
+        let max_majors = params::MAX_MAJORS.get().max(1) as usize;
+        let mut majors = KVec::with_capacity(max_majors, GFP_KERNEL)?;
+        let first_major = reserve_major(minors)?;
+        if let Err(e) = majors.push(first_major, GFP_KERNEL) {
+            release_major(first_major, minors);
+            return Err(e.into());
+        }
+        let numbers = Arc::pin_init(
+            pin_init!(Self {
+                inner <- new_mutex!(Inner {
+                    majors,
+                    next_id: 1,
+                    spent: RBTree::new(),
+                }),
+                first_major,
+                minors,
+                max_majors,
+                budget: params::USER_BUDGET.get().into(),
+            }),
+            GFP_KERNEL,
+        );
+        if numbers.is_err() {
+            // `majors` moved into the failed initializer and was dropped;
+            // the reserved range is not in it yet from Drop's point of view.
+            release_major(first_major, minors);
+        }
+        numbers
+    }
+
+    /// The number of every control node: minor 0 of the first major, like
+    /// ptmx in every devpts instance. No device gets it (ids start at 1).
+    pub(crate) fn control(&self) -> Number {
+        Number {
+            id: 0,
+            major: self.first_major,
+            minor: 0,
+        }
+    }
+
+    /// Hands out the next number, charging `charge`'s budget.
+    ///
+    /// `EDQUOT` when the budget is spent, `ENOSPC` when every major devnsfs
+    /// may reserve is used up; nothing changes on failure.
+    pub(crate) fn alloc(&self, charge: Option<Kuid>) -> Result<Number> {
+        let mut guard = self.inner.lock();
+        let inner = &mut *guard;
+        let mut new_charge = None;
+        if let Some(uid) = charge {
+            match inner.spent.get(&uid) {
+                Some(&spent) if spent >= self.budget => return Err(edquot()),
+                Some(_) => {}
+                None if self.budget == 0 => return Err(edquot()),
+                None => new_charge = Some(RBTreeNode::new(uid, 0, GFP_KERNEL)?),
+            }
+        }
+        let id = inner.next_id;
+        let index = usize::try_from(id / u64::from(self.minors)).map_err(|_| ENOSPC)?;
+        if index >= inner.majors.len() {
+            // One new major at a time: ids are consecutive.
+            if inner.majors.len() >= self.max_majors {
+                return Err(ENOSPC);
+            }
+            let major = reserve_major(self.minors).map_err(|_| ENOSPC)?;
+            // Cannot fail: the vector was created with room for max_majors.
+            if inner.majors.push(major, GFP_KERNEL).is_err() {
+                release_major(major, self.minors);
+                return Err(ENOMEM);
+            }
+        }
+        let major = inner.majors[index];
+        if let Some(node) = new_charge {
+            inner.spent.insert(node);
+        }
+        if let Some(uid) = charge {
+            if let Some(spent) = inner.spent.get_mut(&uid) {
+                *spent += 1;
+            }
+        }
+        inner.next_id = id + 1;
+        Ok(Number {
+            id,
+            major,
+            minor: (id % u64::from(self.minors)) as u32,
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for DevNumbers {
+    fn drop(self: Pin<&mut Self>) {
+        // No instance (and so no device) is left: every superblock holds a
+        // reference on the module, and the module owns the last `Arc`.
+        let inner = self.inner.lock();
+        for &major in inner.majors.iter() {
+            release_major(major, self.minors);
+        }
+    }
+}

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! An instance: one mount of devnsfs, owned by the mounter's user
+//! namespace, with its own devices and limits.
+
+use crate::{
+    class::Class,
+    device::{Device, Name},
+    devnum::DevNumbers,
+    vfs::{InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
+};
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{
+    new_mutex,
+    prelude::*,
+    rbtree::{RBTree, RBTreeNodeReservation},
+    sync::{Arc, Mutex},
+};
+
+/// Inode number of the control node; device nodes use id + 2.
+const CONTROL_INO: u64 = 2;
+
+/// What an instance is set up with (from the mount options).
+pub(crate) struct Settings {
+    pub(crate) uid: Kuid,
+    pub(crate) gid: Kgid,
+    pub(crate) mode: u16,
+    pub(crate) ctlmode: u16,
+    pub(crate) max: u32,
+}
+
+struct Entry {
+    device: Arc<Device>,
+    node: Node,
+}
+
+struct Devices {
+    by_name: RBTree<Name, Entry>,
+    count: u32,
+}
+
+/// One mount of devnsfs.
+#[pin_data]
+pub(crate) struct Instance {
+    sb: SuperRef,
+    numbers: Arc<DevNumbers>,
+    /// The host user whose budget this instance's numbers consume.
+    charge: Option<Kuid>,
+    pub(crate) uid: Kuid,
+    pub(crate) gid: Kgid,
+    mode: AtomicU32,
+    ctlmode: AtomicU32,
+    max: AtomicU32,
+    control: Node,
+    #[pin]
+    devices: Mutex<Devices>,
+}
+
+impl Instance {
+    /// Sets up the instance of `sb`, with its control node.
+    pub(crate) fn new(sb: SuperRef, numbers: Arc<DevNumbers>, s: Settings) -> Result<Arc<Self>> {
+        let control = sb.lock_root().create_node::<crate::control::ControlFile>(
+            &NodeSpec {
+                name: crate::device::CONTROL_NAME,
+                ino: CONTROL_INO,
+                perm: s.ctlmode,
+                devt: numbers.control().devt(),
+                uid: s.uid,
+                gid: s.gid,
+            },
+            None,
+        )?;
+        // On failure below, kill_sb drops the control node with the rest.
+        Arc::pin_init(
+            pin_init!(Self {
+                sb,
+                charge: sb.user_ns().host_owner(),
+                numbers,
+                uid: s.uid,
+                gid: s.gid,
+                mode: AtomicU32::new(s.mode.into()),
+                ctlmode: AtomicU32::new(s.ctlmode.into()),
+                max: AtomicU32::new(s.max),
+                control,
+                devices <- new_mutex!(Devices { by_name: RBTree::new(), count: 0 }),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    pub(crate) fn mode(&self) -> u16 {
+        self.mode.load(Ordering::Relaxed) as u16
+    }
+
+    pub(crate) fn ctlmode(&self) -> u16 {
+        self.ctlmode.load(Ordering::Relaxed) as u16
+    }
+
+    pub(crate) fn max(&self) -> u32 {
+        self.max.load(Ordering::Relaxed)
+    }
+
+    /// Applies a remount: `mode` affects nodes created from now on,
+    /// `ctlmode` the control node at once, `max` later additions.
+    pub(crate) fn reconfigure(&self, mode: Option<u16>, ctlmode: Option<u16>, max: Option<u32>) {
+        let root = self.sb.lock_root();
+        if let Some(mode) = mode {
+            self.mode.store(mode.into(), Ordering::Relaxed);
+        }
+        if let Some(ctlmode) = ctlmode {
+            self.ctlmode.store(ctlmode.into(), Ordering::Relaxed);
+            self.control.set_perm(&root, ctlmode);
+        }
+        if let Some(max) = max {
+            self.max.store(max, Ordering::Relaxed);
+        }
+    }
+
+    /// Creates device `name` of `class` and its node.
+    pub(crate) fn add(&self, name: Name, class: &'static Class) -> Result<Arc<Device>> {
+        let root = self.sb.lock_root();
+        let mut devices = self.devices.lock();
+        if devices.by_name.get(&name).is_some() {
+            return Err(EEXIST);
+        }
+        if devices.count >= self.max() {
+            return Err(ENOSPC);
+        }
+        let state = (class.create)()?;
+        let slot = RBTreeNodeReservation::new(GFP_KERNEL)?;
+        // From here on the number is spent, even if a later step runs out
+        // of memory: numbers are never handed out twice.
+        let number = self.numbers.alloc(self.charge)?;
+        let device = Device::new(name, class, number, state)?;
+        let node = root.create_node::<InodePrivate<Device>>(
+            &NodeSpec {
+                name: device.name.as_bytes(),
+                ino: number.id + CONTROL_INO,
+                perm: self.mode(),
+                devt: number.devt(),
+                uid: self.uid,
+                gid: self.gid,
+            },
+            Some(device.clone()),
+        )?;
+        let entry = Entry {
+            device: device.clone(),
+            node,
+        };
+        devices
+            .by_name
+            .insert(slot.into_node(device.name.clone(), entry));
+        devices.count += 1;
+        Ok(device)
+    }
+
+    /// The device called `name`.
+    pub(crate) fn find(&self, name: &Name) -> Result<Arc<Device>> {
+        let devices = self.devices.lock();
+        devices
+            .by_name
+            .get(name)
+            .map(|e| e.device.clone())
+            .ok_or(ENOENT)
+    }
+
+    /// Removes device `name`: revokes it and removes its node.
+    pub(crate) fn remove(&self, name: &Name) -> Result {
+        let root = self.sb.lock_root();
+        let entry = self.take(name)?;
+        entry.device.revoke();
+        root.remove(entry.node);
+        Ok(())
+    }
+
+    /// `unlink(2)` of a node: the control node stays, a device goes as
+    /// with `DEVNSFS_IOC_REMOVE`.
+    pub(crate) fn unlink(&self, root: &RootLocked, call: UnlinkCall) -> Result {
+        if call.name() == crate::device::CONTROL_NAME {
+            return Err(EPERM);
+        }
+        let name = Name::from_entry(call.name())?;
+        let entry = self.take(&name)?;
+        entry.device.revoke();
+        root.unlinked(entry.node, call)
+    }
+
+    fn take(&self, name: &Name) -> Result<Entry> {
+        let mut devices = self.devices.lock();
+        let entry = devices.by_name.remove(name).ok_or(ENOENT)?;
+        devices.count -= 1;
+        Ok(entry)
+    }
+}

@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Safe wrappers of small kernel services the classes use.
+
+use crate::ffi;
+use kernel::error::Error;
+
+/// Fills `buf` from the kernel's CRNG; never blocks (get_random_bytes()).
+pub(crate) fn random_bytes(buf: &mut [u8]) {
+    // SAFETY: `buf` is valid for writes of its length.
+    unsafe { ffi::get_random_bytes(buf.as_mut_ptr().cast(), buf.len()) };
+}
+
+/// Mixes `buf` into the entropy pool without crediting it, as a write to
+/// /dev/urandom does.
+pub(crate) fn mix_randomness(buf: &[u8]) {
+    // SAFETY: `buf` is valid for reads of its length.
+    unsafe { ffi::add_device_randomness(buf.as_ptr().cast(), buf.len()) };
+}
+
+/// Lets the scheduler run something else during a long copy.
+pub(crate) fn cond_resched() {
+    // SAFETY: callers hold no spinlock (the function may sleep).
+    unsafe { ffi::__cond_resched() };
+}
+
+/// `EOPNOTSUPP`, which `kernel::error::code` of Linux 6.12 lacks.
+pub(crate) fn eopnotsupp() -> Error {
+    Error::from_errno(-(ffi::EOPNOTSUPP as i32))
+}
+
+/// `EDQUOT`, which `kernel::error::code` of Linux 6.12 lacks.
+pub(crate) fn edquot() -> Error {
+    Error::from_errno(-(ffi::EDQUOT as i32))
+}

@@ -1,0 +1,199 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `file_operations` glue: a node's file operations reach a Rust object
+//! without a cdev, as binderfs does, so only a node of devnsfs can open it.
+
+use crate::ffi;
+use core::marker::PhantomData;
+use kernel::{
+    error::from_result,
+    prelude::*,
+    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
+};
+
+/// `FMODE_WRITE` of include/linux/fs.h (a cast macro bindgen cannot see).
+const FMODE_WRITE: u32 = 1 << 1;
+
+/// Poll bits of include/uapi/linux/eventpoll.h.
+pub(crate) mod poll {
+    pub(crate) const IN: u32 = 0x0001;
+    pub(crate) const OUT: u32 = 0x0004;
+    pub(crate) const ERR: u32 = 0x0008;
+    pub(crate) const HUP: u32 = 0x0010;
+    pub(crate) const RDNORM: u32 = 0x0040;
+    pub(crate) const WRNORM: u32 = 0x0100;
+}
+
+/// An open file of a devnsfs node, borrowed for one call.
+pub(crate) struct File(*mut ffi::file);
+
+impl File {
+    /// Whether the file was opened for writing.
+    pub(crate) fn is_writable(&self) -> bool {
+        // SAFETY: `self.0` is valid for the duration of the call.
+        unsafe { (*self.0).f_mode & FMODE_WRITE != 0 }
+    }
+}
+
+/// What a node's open files do. Unimplemented calls fail as the kernel's
+/// mem devices do for an operation they lack.
+pub(crate) trait FileOps: Send + Sync + 'static {
+    fn open(&self, _file: &File) -> Result {
+        Ok(())
+    }
+    fn release(&self, _file: &File) {}
+    fn read(&self, _file: &File, _buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
+        Err(EINVAL)
+    }
+    fn write(&self, _file: &File, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
+        Err(EINVAL)
+    }
+    /// Returns the new position; `pos` is the current one.
+    fn llseek(&self, _file: &File, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
+        Err(ESPIPE)
+    }
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOTTY)
+    }
+    fn poll(&self, _file: &File) -> u32 {
+        poll::IN | poll::RDNORM | poll::OUT | poll::WRNORM
+    }
+}
+
+/// How a file finds the object behind it.
+pub(crate) trait Resolve: 'static {
+    type Target: FileOps;
+    /// # Safety
+    ///
+    /// `inode` must be the inode of an open file of this kind; the result
+    /// is valid while that file is open.
+    unsafe fn resolve<'a>(inode: *mut ffi::inode) -> &'a Self::Target;
+}
+
+/// The object is an `Arc<N>` whose reference the inode holds in
+/// `i_private` (dropped when the inode is evicted, after the last close).
+pub(crate) struct InodePrivate<N>(PhantomData<N>);
+
+impl<N: FileOps> Resolve for InodePrivate<N> {
+    type Target = N;
+    unsafe fn resolve<'a>(inode: *mut ffi::inode) -> &'a N {
+        // SAFETY: the caller passes the inode of an open file; its
+        // `i_private` holds an `Arc<N>` until eviction, which cannot happen
+        // while a file is open.
+        unsafe { &*(*inode).i_private.cast::<N>() }
+    }
+}
+
+/// The object is the instance in `s_fs_info` (dropped in `kill_sb`, which
+/// cannot run while a file of the superblock is open).
+pub(crate) struct SuperPrivate<I>(PhantomData<I>);
+
+impl<I: FileOps> Resolve for SuperPrivate<I> {
+    type Target = I;
+    unsafe fn resolve<'a>(inode: *mut ffi::inode) -> &'a I {
+        // SAFETY: as documented on the type; `i_sb` of a live inode is valid.
+        unsafe { &*(*(*inode).i_sb).s_fs_info.cast::<I>() }
+    }
+}
+
+/// The `file_operations` table of a kind of node.
+pub(crate) struct Fops<R>(PhantomData<R>);
+
+impl<R: Resolve> Fops<R> {
+    pub(crate) const TABLE: ffi::file_operations = {
+        // SAFETY: an all-zero `file_operations` is valid: no callbacks.
+        let mut fops: ffi::file_operations = unsafe { core::mem::zeroed() };
+        fops.owner = core::ptr::addr_of_mut!(ffi::__this_module);
+        fops.open = Some(open::<R>);
+        fops.release = Some(release::<R>);
+        fops.read = Some(read::<R>);
+        fops.write = Some(write::<R>);
+        fops.llseek = Some(llseek::<R>);
+        fops.unlocked_ioctl = Some(ioctl::<R>);
+        #[cfg(CONFIG_COMPAT)]
+        {
+            fops.compat_ioctl = Some(ffi::compat_ptr_ioctl);
+        }
+        fops.poll = Some(poll::<R>);
+        fops
+    };
+}
+
+/// # Safety
+///
+/// `file` is a valid open file of a node of kind `R`.
+unsafe fn target<'a, R: Resolve>(file: *mut ffi::file) -> &'a R::Target {
+    // SAFETY: `f_inode` of an open file is its (live) inode.
+    unsafe { R::resolve((*file).f_inode) }
+}
+
+unsafe extern "C" fn open<R: Resolve>(inode: *mut ffi::inode, file: *mut ffi::file) -> i32 {
+    from_result(|| {
+        // SAFETY: the VFS passes the inode being opened and its new file.
+        let t = unsafe { R::resolve(inode) };
+        t.open(&File(file))?;
+        Ok(0)
+    })
+}
+
+unsafe extern "C" fn release<R: Resolve>(_inode: *mut ffi::inode, file: *mut ffi::file) -> i32 {
+    // SAFETY: the VFS passes a file of this kind at its last close.
+    unsafe { target::<R>(file) }.release(&File(file));
+    0
+}
+
+unsafe extern "C" fn read<R: Resolve>(
+    file: *mut ffi::file,
+    buf: *mut u8,
+    len: usize,
+    ppos: *mut ffi::loff_t,
+) -> isize {
+    from_result(|| {
+        let mut writer = UserSlice::new(buf as usize, len).writer();
+        // SAFETY: the VFS passes an open file and a valid position.
+        let (t, pos) = unsafe { (target::<R>(file), &mut *ppos) };
+        Ok(t.read(&File(file), &mut writer, pos)? as isize)
+    })
+}
+
+unsafe extern "C" fn write<R: Resolve>(
+    file: *mut ffi::file,
+    buf: *const u8,
+    len: usize,
+    ppos: *mut ffi::loff_t,
+) -> isize {
+    from_result(|| {
+        let mut reader = UserSlice::new(buf as usize, len).reader();
+        // SAFETY: the VFS passes an open file and a valid position.
+        let (t, pos) = unsafe { (target::<R>(file), &mut *ppos) };
+        Ok(t.write(&File(file), &mut reader, pos)? as isize)
+    })
+}
+
+unsafe extern "C" fn llseek<R: Resolve>(file: *mut ffi::file, offset: i64, whence: i32) -> i64 {
+    from_result(|| {
+        // SAFETY: the VFS passes an open file.
+        let t = unsafe { target::<R>(file) };
+        // SAFETY: as above; `f_pos` belongs to the file.
+        let pos = unsafe { (*file).f_pos };
+        let new = t.llseek(&File(file), offset, whence, pos)?;
+        // SAFETY: as above.
+        unsafe { (*file).f_pos = new };
+        Ok(new)
+    })
+}
+
+unsafe extern "C" fn ioctl<R: Resolve>(file: *mut ffi::file, cmd: u32, arg: usize) -> isize {
+    from_result(|| {
+        // SAFETY: the VFS passes an open file.
+        unsafe { target::<R>(file) }.ioctl(&File(file), cmd, arg)
+    })
+}
+
+unsafe extern "C" fn poll<R: Resolve>(
+    file: *mut ffi::file,
+    _pt: *mut ffi::poll_table_struct,
+) -> u32 {
+    // SAFETY: the VFS passes an open file.
+    unsafe { target::<R>(file) }.poll(&File(file))
+}

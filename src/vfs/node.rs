@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Character device nodes in an instance's root directory.
+
+use super::{
+    file::{FileOps, Fops, Resolve},
+    ids::{Kgid, Kuid},
+};
+use crate::ffi;
+use kernel::{prelude::*, sync::Arc};
+
+/// A superblock of a mounted (or mounting) instance.
+///
+/// # Invariants
+///
+/// `0` is a superblock with a root dentry, valid for as long as the value
+/// exists: the instance holding it is dropped in `kill_sb`.
+#[derive(Clone, Copy)]
+pub(crate) struct SuperRef(*mut ffi::super_block);
+
+// SAFETY: the superblock's fields used here are protected by the root
+// inode's lock or are immutable after set-up.
+unsafe impl Send for SuperRef {}
+// SAFETY: as above.
+unsafe impl Sync for SuperRef {}
+
+impl SuperRef {
+    /// # Safety
+    ///
+    /// `sb` has a root dentry and outlives the result and its copies.
+    pub(super) unsafe fn new(sb: *mut ffi::super_block) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self(sb)
+    }
+
+    pub(super) fn as_ptr(self) -> *mut ffi::super_block {
+        self.0
+    }
+
+    /// The user namespace owning the instance.
+    pub(crate) fn user_ns(self) -> super::ids::UserNs {
+        // SAFETY: the superblock pins `s_user_ns` for its life, which
+        // outlasts this value (type invariant).
+        unsafe { super::ids::UserNs::from_raw((*self.0).s_user_ns) }
+    }
+
+    /// Locks the root directory, as a directory operation of the VFS does.
+    pub(crate) fn lock_root(&self) -> RootGuard {
+        // SAFETY: `s_root` of a live superblock is a live dentry (type
+        // invariant) with an inode.
+        let dir = unsafe { (*(*self.0).s_root).d_inode };
+        // SAFETY: `dir` is a live inode.
+        unsafe { ffi::devnsfs_inode_lock(dir) };
+        RootGuard(RootLocked { sb: *self })
+    }
+}
+
+/// Proof that the root directory of `sb` is locked.
+pub(crate) struct RootLocked {
+    sb: SuperRef,
+}
+
+/// Unlocks the root directory when dropped.
+pub(crate) struct RootGuard(RootLocked);
+
+impl core::ops::Deref for RootGuard {
+    type Target = RootLocked;
+    fn deref(&self) -> &RootLocked {
+        &self.0
+    }
+}
+
+impl Drop for RootGuard {
+    fn drop(&mut self) {
+        // SAFETY: `lock_root` locked this inode, which is still live.
+        unsafe { ffi::devnsfs_inode_unlock((*(*self.0.sb.0).s_root).d_inode) };
+    }
+}
+
+/// What a new node looks like.
+pub(crate) struct NodeSpec<'a> {
+    pub(crate) name: &'a [u8],
+    pub(crate) ino: u64,
+    pub(crate) perm: u16,
+    pub(crate) devt: u32,
+    pub(crate) uid: Kuid,
+    pub(crate) gid: Kgid,
+}
+
+/// A node in the root directory, pinned by an extra dentry reference (as in
+/// binderfs) until it is removed or the superblock dies.
+///
+/// # Invariants
+///
+/// `0` is a positive dentry of the root directory holding that reference,
+/// unless it was given up by `remove` or `unlinked`.
+pub(crate) struct Node(*mut ffi::dentry);
+
+// SAFETY: the dentry is only used under the root directory's lock.
+unsafe impl Send for Node {}
+// SAFETY: as above.
+unsafe impl Sync for Node {}
+
+impl RootLocked {
+    /// # Safety
+    ///
+    /// The root directory of `sb` must be locked for the result's lifetime.
+    pub(super) unsafe fn assume_locked(sb: SuperRef) -> Self {
+        Self { sb }
+    }
+
+    /// Creates a character device node whose files use `R`'s operations;
+    /// the inode keeps `private` (if any) until it is evicted.
+    pub(crate) fn create_node<R: Resolve>(
+        &self,
+        spec: &NodeSpec<'_>,
+        private: Option<Arc<R::Target>>,
+    ) -> Result<Node>
+    where
+        R::Target: FileOps,
+    {
+        let len = i32::try_from(spec.name.len()).map_err(|_| EINVAL)?;
+        let sb = self.sb.0;
+        // SAFETY: `sb` is live (type invariant of `SuperRef`).
+        let inode = unsafe { ffi::new_inode(sb) };
+        if inode.is_null() {
+            return Err(ENOMEM);
+        }
+        let private = private.map_or(core::ptr::null_mut(), |p| Arc::into_raw(p).cast_mut());
+        // SAFETY: `inode` is new and only ours; the fops table is a
+        // promoted constant that lives forever.
+        unsafe {
+            (*inode).i_ino = spec.ino as _;
+            ffi::init_special_inode(inode, (ffi::S_IFCHR as u16) | spec.perm, spec.devt);
+            (*inode).__bindgen_anon_3.i_fop = &Fops::<R>::TABLE;
+            (*inode).i_uid = spec.uid.raw();
+            (*inode).i_gid = spec.gid.raw();
+            (*inode).i_private = private.cast();
+            ffi::simple_inode_init_ts(inode);
+        }
+        // SAFETY: the root is locked (`self`), as lookup_one_len requires;
+        // `name` is valid for `len` bytes.
+        let dentry = unsafe { ffi::lookup_one_len(spec.name.as_ptr(), (*sb).s_root, len) };
+        let dentry = match kernel::error::from_err_ptr(dentry) {
+            // SAFETY: `d_inode` of a dentry we hold a reference to.
+            Ok(d) if unsafe { (*d).d_inode.is_null() } => d,
+            other => {
+                if let Ok(d) = other {
+                    // SAFETY: drop the reference lookup_one_len gave us.
+                    unsafe { ffi::dput(d) };
+                }
+                // SAFETY: `inode` is ours; iput evicts it, which drops
+                // `private` through `evict_inode`.
+                unsafe { ffi::iput(inode) };
+                return Err(other.err().unwrap_or(EEXIST));
+            }
+        };
+        // SAFETY: `dentry` is negative and the directory locked; it takes
+        // our inode reference, and keeps lookup's dentry reference as the pin.
+        unsafe { ffi::d_instantiate(dentry, inode) };
+        // INVARIANT: a positive dentry holding the extra reference.
+        Ok(Node(dentry))
+    }
+
+    /// Removes `node` from the directory: later lookups miss it, open files
+    /// keep their inode until the last close.
+    pub(crate) fn remove(&self, node: Node) {
+        // SAFETY: `node.0` is a positive dentry of this (locked) directory
+        // holding the pin reference, which `dput` gives back (devpts does
+        // the same in devpts_pty_kill).
+        unsafe {
+            ffi::drop_nlink((*node.0).d_inode);
+            ffi::d_drop(node.0);
+            ffi::dput(node.0);
+        }
+    }
+
+    /// Completes the `unlink(2)` `call` of `node`.
+    pub(crate) fn unlinked(&self, node: Node, call: UnlinkCall) -> Result {
+        if node.0 != call.dentry {
+            return Err(EINVAL);
+        }
+        // SAFETY: `call` comes from the VFS unlink operation, which holds
+        // `dir` locked; simple_unlink drops the pin reference ("undo the
+        // count from create").
+        kernel::error::to_result(unsafe { ffi::simple_unlink(call.dir, call.dentry) })
+    }
+}
+
+/// An `unlink(2)` in progress in the root directory.
+///
+/// # Invariants
+///
+/// `dir` is the locked root inode and `dentry` a positive child of it, both
+/// valid for the duration of the VFS call.
+pub(crate) struct UnlinkCall {
+    pub(super) dir: *mut ffi::inode,
+    pub(super) dentry: *mut ffi::dentry,
+}
+
+impl UnlinkCall {
+    /// The name being unlinked.
+    pub(crate) fn name(&self) -> &[u8] {
+        // SAFETY: the dentry and its name are stable while the directory is
+        // locked (type invariant).
+        unsafe {
+            let name = &(*self.dentry).d_name;
+            core::slice::from_raw_parts(
+                name.name,
+                name.__bindgen_anon_1.__bindgen_anon_1.len as usize,
+            )
+        }
+    }
+}
+
+impl Node {
+    /// Changes the permission bits of the node's inode.
+    pub(crate) fn set_perm(&self, _root: &RootLocked, perm: u16) {
+        // SAFETY: the node is live (type invariant) and the directory
+        // locked, which excludes concurrent removal.
+        unsafe {
+            let inode = (*self.0).d_inode;
+            (*inode).i_mode = ((*inode).i_mode & !0o7777) | perm;
+        }
+    }
+}
