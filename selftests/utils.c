@@ -10,7 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -146,4 +149,73 @@ char *make_mountpoint(void)
 		return NULL;
 	}
 	return dir;
+}
+
+void dev_init(struct devnsfs_device *d, const char *name, const char *class_name)
+{
+	memset(d, 0, sizeof(*d));
+	if (name)
+		snprintf(d->name, sizeof(d->name), "%s", name);
+	if (class_name)
+		snprintf(d->class_name, sizeof(d->class_name), "%s", class_name);
+}
+
+int ctl_call(int ctl, unsigned long cmd, struct devnsfs_device *d)
+{
+	return ioctl(ctl, cmd, d) ? -errno : 0;
+}
+
+int ctl_add(int ctl, const char *name, const char *class_name, struct devnsfs_device *out)
+{
+	struct devnsfs_device d;
+
+	dev_init(&d, name, class_name);
+	if (ioctl(ctl, DEVNSFS_IOC_ADD, &d))
+		return -errno;
+	if (out)
+		*out = d;
+	return 0;
+}
+
+int ctl_remove(int ctl, const char *name)
+{
+	struct devnsfs_device d;
+
+	dev_init(&d, name, NULL);
+	return ioctl(ctl, DEVNSFS_IOC_REMOVE, &d) ? -errno : 0;
+}
+
+const char *node_path(char *buf, size_t len, const char *dir, const char *name)
+{
+	snprintf(buf, len, "%s/%s", dir, name);
+	return buf;
+}
+
+int mount_instance(const char *dir, const char *options)
+{
+	char path[256];
+
+	if (mount("none", dir, "devnsfs", 0, options))
+		return -1;
+	return open(node_path(path, sizeof(path), dir, DEVNSFS_CONTROL_NAME), O_RDWR | O_CLOEXEC);
+}
+
+int write_text(const char *path, const char *text)
+{
+	return write_file(path, text);
+}
+
+int reload_module(const char *params)
+{
+	const char *ko = getenv("DEVNSFS_KO");
+	int fd, ret;
+
+	if (syscall(SYS_delete_module, "devnsfs", O_NONBLOCK))
+		return -errno;
+	fd = open(ko ? ko : "", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret ? -errno : 0;
 }

@@ -40,3 +40,21 @@ int fail_msg(char *msg, size_t len, int err, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 #endif
+
+#include <linux/devnsfs.h>
+
+/* Fills a devnsfs_device for name and class (either may be NULL). */
+void dev_init(struct devnsfs_device *d, const char *name, const char *class_name);
+/* ioctl(ctl, cmd, d): 0 or -errno. */
+int ctl_call(int ctl, unsigned long cmd, struct devnsfs_device *d);
+/* Adds name of class through the control node; 0 or -errno. */
+int ctl_add(int ctl, const char *name, const char *class_name, struct devnsfs_device *out);
+int ctl_remove(int ctl, const char *name);
+/* Mounts a new instance on dir with options; returns its control fd. */
+int mount_instance(const char *dir, const char *options);
+/* path = dir/name into buf. */
+const char *node_path(char *buf, size_t len, const char *dir, const char *name);
+/* Writes text to a file (for module parameters and the like); 0 or -1. */
+int write_text(const char *path, const char *text);
+/* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
+int reload_module(const char *params);

@@ -27,6 +27,8 @@ done
 	else
 		echo "not ok 1 runner.rmmod_after_all_tests"
 		echo "# $err"
+		echo "# refcnt $(cat /sys/module/devnsfs/refcnt 2>&1)"
+		grep devnsfs /proc/self/mountinfo | sed 's/^/# /'
 	fi
 	if [ -w $kmemleak ]; then
 		# kmemleak reports only objects older than 5 seconds.
