@@ -97,6 +97,7 @@ impl vfs::FileSystem for Devnsfs {
         let settings = Settings {
             uid: opts.uid.or(ns.root_uid()).unwrap_or_else(Kuid::current_fs),
             gid: opts.gid.or(ns.root_gid()).unwrap_or_else(Kgid::current_fs),
+            explicit_owner: (opts.uid.is_some(), opts.gid.is_some()),
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             ctlmode: opts.ctlmode.unwrap_or(DEFAULT_MODE),
             max: opts.max.unwrap_or_else(|| params::MAX_DEVICES.get()),
@@ -116,8 +117,12 @@ impl vfs::FileSystem for Devnsfs {
 
     fn show_options(instance: &Instance, out: &mut OptionWriter<'_>) {
         let ns = out.ns;
-        out.decimal(c_str!("uid"), ns.uid_value(instance.uid));
-        out.decimal(c_str!("gid"), ns.gid_value(instance.gid));
+        if instance.explicit_owner.0 {
+            out.decimal(c_str!("uid"), ns.uid_value(instance.uid));
+        }
+        if instance.explicit_owner.1 {
+            out.decimal(c_str!("gid"), ns.gid_value(instance.gid));
+        }
         if instance.mode() != DEFAULT_MODE {
             out.octal(c_str!("mode"), instance.mode().into());
         }

@@ -24,6 +24,8 @@ const CONTROL_INO: u64 = 2;
 pub(crate) struct Settings {
     pub(crate) uid: Kuid,
     pub(crate) gid: Kgid,
+    /// Whether uid= and gid= were given (mountinfo shows only those).
+    pub(crate) explicit_owner: (bool, bool),
     pub(crate) mode: u16,
     pub(crate) ctlmode: u16,
     pub(crate) max: u32,
@@ -48,6 +50,7 @@ pub(crate) struct Instance {
     charge: Option<Kuid>,
     pub(crate) uid: Kuid,
     pub(crate) gid: Kgid,
+    pub(crate) explicit_owner: (bool, bool),
     mode: AtomicU32,
     ctlmode: AtomicU32,
     max: AtomicU32,
@@ -78,6 +81,7 @@ impl Instance {
                 numbers,
                 uid: s.uid,
                 gid: s.gid,
+                explicit_owner: s.explicit_owner,
                 mode: AtomicU32::new(s.mode.into()),
                 ctlmode: AtomicU32::new(s.ctlmode.into()),
                 max: AtomicU32::new(s.max),

@@ -1,23 +1,31 @@
 # shellcheck shell=sh
 # The demo `make run` shows, inside the guest: an unprivileged user mounts
-# devnsfs in its own user and mount namespace.
+# devnsfs in its own user and mount namespace and creates devices there.
 
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 say insmod devnsfs.ko
 insmod "$DEVNSFS_KO" || exit 1
-grep devnsfs /proc/filesystems
+grep devnsfs /proc/filesystems /proc/devices
 
+export CTL="/usr/bin/python3 $DEVNSFS_TOP/scripts/guest/devnsctl.py"
 say "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user --mount sh"
 setpriv --reuid=1000 --regid=1000 --clear-groups \
 	unshare --user --map-root-user --mount sh -eu -c '
 	say() { printf "\n\033[1m(container)# %s\033[0m\n" "$*"; }
 	mkdir -p /tmp/dev
 	say "id"; id
-	say "mount -t devnsfs none /tmp/dev"; mount -t devnsfs none /tmp/dev
+	say "mount -t devnsfs -o mode=0666 none /tmp/dev"; mount -t devnsfs -o mode=0666 none /tmp/dev
 	say "stat -f -c \"type=%T magic=0x%t\" /tmp/dev"; stat -f -c "type=%T magic=0x%t" /tmp/dev
-	say "ls -la /tmp/dev"; ls -la /tmp/dev
-	say "grep devnsfs /proc/self/mountinfo"; grep devnsfs /proc/self/mountinfo
+	for d in null:null zero:zero full:full urandom:random; do
+		say "devnsctl /tmp/dev/devns-control add ${d%:*} ${d#*:}"
+		$CTL /tmp/dev/devns-control add "${d%:*}" "${d#*:}"
+	done
+	say "ls -l /tmp/dev"; ls -l /tmp/dev
+	say "head -c 16 /tmp/dev/urandom | od -An -tx1"; head -c 16 /tmp/dev/urandom | od -An -tx1
+	say "echo hello | dd of=/tmp/dev/full status=none"; echo hello | dd of=/tmp/dev/full status=none || true
+	say "rm /tmp/dev/full; ls /tmp/dev"; rm /tmp/dev/full; ls /tmp/dev
+	say "grep \" - devnsfs \" /proc/self/mountinfo"; grep " - devnsfs " /proc/self/mountinfo
 	say "umount /tmp/dev"; umount /tmp/dev
 '
 say rmmod devnsfs
