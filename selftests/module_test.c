@@ -126,4 +126,29 @@ TEST(rmmod_waits_for_a_lazily_detached_instance)
 	free(dir);
 }
 
+TEST(rmmod_waits_for_an_open_device_file)
+{
+	char *dir = make_mountpoint(), path[256], buf[4];
+	int ctl, fd;
+
+	ASSERT_NE(NULL, dir);
+	ctl = mount_instance(dir, NULL);
+	ASSERT_GE(ctl, 0);
+	ASSERT_EQ(0, ctl_add(ctl, "z", "zero", NULL));
+	fd = open(node_path(path, sizeof(path), dir, "z"), O_RDONLY | O_CLOEXEC);
+	ASSERT_GE(fd, 0);
+	close(ctl);
+	ASSERT_EQ(0, umount2(dir, MNT_DETACH));
+	EXPECT_EQ(-1, unload_module());
+	EXPECT_EQ(EWOULDBLOCK, errno);
+	/* After a lazy umount the open device keeps working until closed. */
+	EXPECT_EQ(sizeof(buf), read(fd, buf, sizeof(buf)));
+	close(fd);
+	EXPECT_EQ(0, module_refcount());
+	ASSERT_EQ(0, unload_module());
+	ASSERT_EQ(0, load_module());
+	rmdir(dir);
+	free(dir);
+}
+
 TEST_HARNESS_MAIN
