@@ -127,6 +127,11 @@ unsafe fn target<'a, R: Resolve>(file: *mut ffi::file) -> &'a R::Target {
     unsafe { R::resolve((*file).f_inode) }
 }
 
+/// `file_operations.open`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn open<R: Resolve>(inode: *mut ffi::inode, file: *mut ffi::file) -> i32 {
     from_result(|| {
         // SAFETY: the VFS passes the inode being opened and its new file.
@@ -136,12 +141,22 @@ unsafe extern "C" fn open<R: Resolve>(inode: *mut ffi::inode, file: *mut ffi::fi
     })
 }
 
+/// `file_operations.release`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn release<R: Resolve>(_inode: *mut ffi::inode, file: *mut ffi::file) -> i32 {
     // SAFETY: the VFS passes a file of this kind at its last close.
     unsafe { target::<R>(file) }.release(&File(file));
     0
 }
 
+/// `file_operations.read`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn read<R: Resolve>(
     file: *mut ffi::file,
     buf: *mut u8,
@@ -156,6 +171,11 @@ unsafe extern "C" fn read<R: Resolve>(
     })
 }
 
+/// `file_operations.write`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn write<R: Resolve>(
     file: *mut ffi::file,
     buf: *const u8,
@@ -170,6 +190,11 @@ unsafe extern "C" fn write<R: Resolve>(
     })
 }
 
+/// `file_operations.llseek`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn llseek<R: Resolve>(file: *mut ffi::file, offset: i64, whence: i32) -> i64 {
     from_result(|| {
         // SAFETY: the VFS passes an open file.
@@ -183,6 +208,11 @@ unsafe extern "C" fn llseek<R: Resolve>(file: *mut ffi::file, offset: i64, whenc
     })
 }
 
+/// `file_operations.ioctl`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn ioctl<R: Resolve>(file: *mut ffi::file, cmd: u32, arg: usize) -> isize {
     from_result(|| {
         // SAFETY: the VFS passes an open file.
@@ -190,6 +220,11 @@ unsafe extern "C" fn ioctl<R: Resolve>(file: *mut ffi::file, cmd: u32, arg: usiz
     })
 }
 
+/// `file_operations.poll`.
+///
+/// # Safety
+///
+/// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn poll<R: Resolve>(
     file: *mut ffi::file,
     _pt: *mut ffi::poll_table_struct,

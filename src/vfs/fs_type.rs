@@ -225,6 +225,11 @@ unsafe fn options<'a, T: FileSystem>(fc: *mut ffi::fs_context) -> &'a mut T::Opt
     unsafe { &mut *(*fc).fs_private.cast::<T::Options>() }
 }
 
+/// `fs_context_operations.free`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid context set up by `init_fs_context::<T>`.
 unsafe extern "C" fn free<T: FileSystem>(fc: *mut ffi::fs_context) {
     // SAFETY: the VFS frees a context once, after every other call on it.
     let opts = unsafe { (*fc).fs_private.cast::<T::Options>() };
@@ -234,6 +239,11 @@ unsafe extern "C" fn free<T: FileSystem>(fc: *mut ffi::fs_context) {
     }
 }
 
+/// `fs_context_operations.parse_param`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid context set up by `init_fs_context::<T>`.
 unsafe extern "C" fn parse_param<T: FileSystem>(
     fc: *mut ffi::fs_context,
     param: *mut ffi::fs_parameter,
@@ -259,6 +269,12 @@ unsafe extern "C" fn get_tree<T: FileSystem>(fc: *mut ffi::fs_context) -> i32 {
     unsafe { ffi::get_tree_nodev(fc, Some(fill_super::<T>)) }
 }
 
+/// The `fill_super` callback of `get_tree_nodev()`.
+///
+/// # Safety
+///
+/// Called by the VFS with a new, exclusively owned superblock and the
+/// context set up by `init_fs_context::<T>`.
 unsafe extern "C" fn fill_super<T: FileSystem>(
     sb: *mut ffi::super_block,
     fc: *mut ffi::fs_context,
@@ -278,6 +294,11 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
     })
 }
 
+/// `fs_context_operations.reconfigure`.
+///
+/// # Safety
+///
+/// Called by the VFS with a valid context set up by `init_fs_context::<T>`.
 unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut ffi::fs_context) -> i32 {
     from_result(|| {
         // SAFETY: a remount context has the root of a live superblock of

@@ -143,6 +143,11 @@ pub(super) unsafe extern "C" fn kill_sb<T: FileSystem>(sb: *mut ffi::super_block
     }
 }
 
+/// `super_operations.evict_inode`.
+///
+/// # Safety
+///
+/// Called by the VFS with valid arguments of a `T` filesystem.
 unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut ffi::inode) {
     // SAFETY: the VFS evicts a valid inode that nobody else references.
     unsafe {
@@ -195,6 +200,11 @@ impl OptionWriter<'_> {
     }
 }
 
+/// `super_operations.show_options`.
+///
+/// # Safety
+///
+/// Called by the VFS with valid arguments of a `T` filesystem.
 unsafe extern "C" fn show_options<T: FileSystem>(
     seq: *mut ffi::seq_file,
     root: *mut ffi::dentry,
@@ -214,6 +224,11 @@ unsafe extern "C" fn show_options<T: FileSystem>(
     0
 }
 
+/// `inode_operations.create`: devnsfs makes its nodes itself.
+///
+/// # Safety
+///
+/// Called by the VFS; no argument is used.
 unsafe extern "C" fn refuse_create(
     _idmap: *mut ffi::mnt_idmap,
     _dir: *mut ffi::inode,
@@ -224,6 +239,11 @@ unsafe extern "C" fn refuse_create(
     EPERM.to_errno()
 }
 
+/// `inode_operations.unlink`.
+///
+/// # Safety
+///
+/// Called by the VFS with valid arguments of a `T` filesystem.
 unsafe extern "C" fn unlink<T: FileSystem>(dir: *mut ffi::inode, dentry: *mut ffi::dentry) -> i32 {
     from_result(|| {
         // SAFETY: the VFS holds `dir` (our root) locked and passes a
