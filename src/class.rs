@@ -8,38 +8,13 @@
 
 mod mem;
 
-use crate::vfs::{poll, File};
-use kernel::{
-    prelude::*,
-    sync::Arc,
-    uaccess::{UserSliceReader, UserSliceWriter},
-};
+use crate::vfs::FileOps;
+use kernel::{prelude::*, sync::Arc};
 
-/// The per-device behaviour of a class. Every call comes from an open file
-/// of a live (not revoked) device, except `release` and `revoke`.
-pub(crate) trait ClassDevice: Send + Sync {
-    /// A new open file; refuse with an errno (e.g. `EBUSY`).
-    fn open(&self, _file: &File) -> Result {
-        Ok(())
-    }
-    /// The last close of an open file; also after revocation.
-    fn release(&self, _file: &File) {}
-    fn read(&self, _file: &File, _buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
-        Err(EINVAL)
-    }
-    fn write(&self, _file: &File, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
-        Err(EINVAL)
-    }
-    /// Returns the new file position; `pos` is the current one.
-    fn llseek(&self, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
-        Err(ESPIPE)
-    }
-    fn ioctl(&self, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
-        Err(ENOTTY)
-    }
-    fn poll(&self, _file: &File) -> u32 {
-        poll::IN | poll::RDNORM | poll::OUT | poll::WRNORM
-    }
+/// The per-device behaviour of a class: the file operations of its nodes
+/// (called only while the device is live, except `release`) and what
+/// happens when it is revoked.
+pub(crate) trait ClassDevice: FileOps {
     /// The device is gone: cancel timers and wake every blocked caller,
     /// who must then fail with `ENODEV`. Called once.
     fn revoke(&self) {}

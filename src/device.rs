@@ -120,8 +120,8 @@ impl FileOps for Device {
     fn write(&self, file: &File, buf: &mut UserSliceReader, pos: &mut i64) -> Result<usize> {
         self.live()?.write(file, buf, pos)
     }
-    fn llseek(&self, _file: &File, offset: i64, whence: i32, pos: i64) -> Result<i64> {
-        self.live()?.llseek(offset, whence, pos)
+    fn llseek(&self, file: &File, offset: i64, whence: i32, pos: i64) -> Result<i64> {
+        self.live()?.llseek(file, offset, whence, pos)
     }
     fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
         self.live()?.ioctl(file, cmd, arg)

@@ -4,7 +4,10 @@
 //! drivers/char/mem.c and drivers/char/random.c, per container.
 
 use super::{Class, ClassDevice};
-use crate::{sys, vfs::File};
+use crate::{
+    sys,
+    vfs::{File, FileOps},
+};
 use kernel::{
     c_str,
     prelude::*,
@@ -46,42 +49,48 @@ fn read_chunks(
 
 struct Null;
 
-impl ClassDevice for Null {
+impl ClassDevice for Null {}
+
+impl FileOps for Null {
     fn read(&self, _f: &File, _buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
         Ok(0)
     }
     fn write(&self, _f: &File, buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
         Ok(buf.len())
     }
-    fn llseek(&self, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
+    fn llseek(&self, _f: &File, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
         seek_to_start()
     }
 }
 
 struct Zero;
 
-impl ClassDevice for Zero {
+impl ClassDevice for Zero {}
+
+impl FileOps for Zero {
     fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
         read_chunks(buf, |_| &ZEROES[..])
     }
     fn write(&self, _f: &File, buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
         Ok(buf.len())
     }
-    fn llseek(&self, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
+    fn llseek(&self, _f: &File, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
         seek_to_start()
     }
 }
 
 struct Full;
 
-impl ClassDevice for Full {
+impl ClassDevice for Full {}
+
+impl FileOps for Full {
     fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
         read_chunks(buf, |_| &ZEROES[..])
     }
     fn write(&self, _f: &File, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
         Err(ENOSPC)
     }
-    fn llseek(&self, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
+    fn llseek(&self, _f: &File, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
         seek_to_start()
     }
 }
@@ -89,7 +98,9 @@ impl ClassDevice for Full {
 /// /dev/urandom: never blocks.
 struct Random;
 
-impl ClassDevice for Random {
+impl ClassDevice for Random {}
+
+impl FileOps for Random {
     fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
         read_chunks(buf, |scratch| {
             sys::random_bytes(scratch);
@@ -109,7 +120,7 @@ impl ClassDevice for Random {
         Ok(done)
     }
     /// `noop_llseek`: the position never moves.
-    fn llseek(&self, _offset: i64, _whence: i32, pos: i64) -> Result<i64> {
+    fn llseek(&self, _f: &File, _offset: i64, _whence: i32, pos: i64) -> Result<i64> {
         Ok(pos)
     }
 }
