@@ -171,7 +171,7 @@ impl Instance {
     /// Removes device `name`: revokes it and removes its node.
     pub(crate) fn remove(&self, name: &Name) -> Result {
         let root = self.sb.lock_root();
-        let entry = self.take(name)?;
+        let entry = self.take(name, |_| true)?;
         entry.device.revoke();
         root.remove(entry.node);
         Ok(())
@@ -184,13 +184,17 @@ impl Instance {
             return Err(EPERM);
         }
         let name = Name::from_entry(call.name())?;
-        let entry = self.take(&name)?;
+        let entry = self.take(&name, |node| node.is_unlinked_by(&call))?;
         entry.device.revoke();
         root.unlinked(entry.node, call)
     }
 
-    fn take(&self, name: &Name) -> Result<Entry> {
+    /// Takes device `name` out of the table if `matches` its node.
+    fn take(&self, name: &Name, matches: impl FnOnce(&Node) -> bool) -> Result<Entry> {
         let mut devices = self.devices.lock();
+        if !devices.by_name.get(name).is_some_and(|e| matches(&e.node)) {
+            return Err(ENOENT);
+        }
         let entry = devices.by_name.remove(name).ok_or(ENOENT)?;
         devices.count -= 1;
         Ok(entry)

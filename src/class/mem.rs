@@ -116,6 +116,7 @@ impl FileOps for Random {
             buf.read_slice(&mut scratch[..n])?;
             sys::mix_randomness(&scratch[..n]);
             done += n;
+            sys::cond_resched();
         }
         Ok(done)
     }

@@ -177,7 +177,7 @@ impl RootLocked {
 
     /// Completes the `unlink(2)` `call` of `node`.
     pub(crate) fn unlinked(&self, node: Node, call: UnlinkCall) -> Result {
-        if node.0 != call.dentry {
+        if !node.is_unlinked_by(&call) {
             return Err(EINVAL);
         }
         // SAFETY: `call` comes from the VFS unlink operation, which holds
@@ -214,6 +214,11 @@ impl UnlinkCall {
 }
 
 impl Node {
+    /// Whether `call` unlinks this node.
+    pub(crate) fn is_unlinked_by(&self, call: &UnlinkCall) -> bool {
+        self.0 == call.dentry
+    }
+
     /// Changes the permission bits of the node's inode.
     pub(crate) fn set_perm(&self, _root: &RootLocked, perm: u16) {
         // SAFETY: the node is live (type invariant) and the directory
