@@ -1,16 +1,17 @@
 #!/usr/bin/env bash
-# Write rust-project.json: the kernel's generator covers core, kernel and
-# friends; its crate-root heuristic (a "<name>.o" in the same directory's
-# Kbuild) misses src/devnsfs.rs, so add that crate to its output.
+# Write rust-project.json: the kernel's generator describes core, kernel and
+# friends (6.12's `M=... rust-analyzer` fails in an O= build tree, and its
+# crate-root heuristic would miss src/devnsfs.rs anyway), then devnsfs is
+# added to its output.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 kdir=$1
-"$DEVNSFS_TOP/scripts/module.sh" "$kdir" rust-analyzer
-/usr/bin/python3 - "$DEVNSFS_TOP" <<'PY'
+make -s -C "$kdir" "${KMAKE_FLAGS[@]}" rust-analyzer
+/usr/bin/python3 - "$DEVNSFS_TOP" "$kdir" <<'PY'
 import json, pathlib, sys
 top = pathlib.Path(sys.argv[1])
 path = top / "rust-project.json"
-project = json.loads(path.read_text())
+project = json.loads((pathlib.Path(sys.argv[2]) / "rust-project.json").read_text())
 crates = project["crates"]
 root = str(top / "src" / "devnsfs.rs")
 if not any(c["root_module"] == root for c in crates):

@@ -255,6 +255,40 @@ TEST_F(mnt, container_owns_its_nodes_inside_and_outside)
 	EXPECT_EQ(0, userns_child_finish(&c));
 }
 
+/* A namespace that maps only TEST_UID: nodes go to the mounter. */
+static int container_without_root(void *arg, char *msg, size_t len)
+{
+	const char *dir = arg;
+	char path[256];
+	struct stat st;
+
+	if (mount("none", dir, "devnsfs", 0, NULL))
+		return fail_msg(msg, len, errno, "mount");
+	if (stat(node_path(path, sizeof(path), dir, DEVNSFS_CONTROL_NAME), &st))
+		return fail_msg(msg, len, errno, "stat");
+	if (st.st_uid != TEST_UID || st.st_gid != TEST_GID)
+		return fail_msg(msg, len, EPERM, "control node owned by %d:%d inside",
+				st.st_uid, st.st_gid);
+	return 0;
+}
+
+TEST_F(mnt, owner_defaults_to_the_mounter_when_root_is_unmapped)
+{
+	struct userns_child c;
+	char msg[256], path[256];
+	struct stat st;
+
+	ASSERT_EQ(0, userns_child_start_as(&c, TEST_UID, container_without_root, self->dir));
+	EXPECT_EQ(0, userns_child_result(&c, msg, sizeof(msg))) {
+		TH_LOG("in the container: %s", msg);
+	}
+	snprintf(path, sizeof(path), "/proc/%d/root%s/" DEVNSFS_CONTROL_NAME, c.pid, self->dir);
+	ASSERT_EQ(0, stat(path, &st));
+	EXPECT_EQ(TEST_UID, st.st_uid);
+	EXPECT_EQ(TEST_GID, st.st_gid);
+	EXPECT_EQ(0, userns_child_finish(&c));
+}
+
 TEST_F(mnt, container_cannot_name_an_unmapped_owner)
 {
 	struct userns_child c;

@@ -44,23 +44,23 @@ static int write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static int map_ids(pid_t pid)
+static int map_ids(pid_t pid, unsigned int inside)
 {
 	char path[64], map[64];
 
-	snprintf(map, sizeof(map), "0 %d 1", TEST_UID);
+	snprintf(map, sizeof(map), "%u %d 1", inside, TEST_UID);
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
 	if (write_file(path, map))
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
 	if (write_file(path, "deny"))
 		return -1;
-	snprintf(map, sizeof(map), "0 %d 1", TEST_GID);
+	snprintf(map, sizeof(map), "%u %d 1", inside, TEST_GID);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
 	return write_file(path, map);
 }
 
-static void child(int rd, int wr, userns_fn fn, void *arg)
+static void child(int rd, int wr, unsigned int inside, userns_fn fn, void *arg)
 {
 	char msg[256] = "";
 	char c;
@@ -72,7 +72,7 @@ static void child(int rd, int wr, userns_fn fn, void *arg)
 		_exit(1);
 	if (write(wr, "u", 1) != 1 || read(rd, &c, 1) != 1 || c != 'm')
 		_exit(2);
-	if (setresgid(0, 0, 0) || setresuid(0, 0, 0))
+	if (setresgid(inside, inside, inside) || setresuid(inside, inside, inside))
 		_exit(3);
 	err = fn(arg, msg, sizeof(msg));
 	dprintf(wr, "%d %s\n", err, msg);
@@ -83,6 +83,11 @@ static void child(int rd, int wr, userns_fn fn, void *arg)
 }
 
 int userns_child_start(struct userns_child *c, userns_fn fn, void *arg)
+{
+	return userns_child_start_as(c, 0, fn, arg);
+}
+
+int userns_child_start_as(struct userns_child *c, unsigned int inside, userns_fn fn, void *arg)
 {
 	int down[2], up[2];
 	char ch;
@@ -95,13 +100,13 @@ int userns_child_start(struct userns_child *c, userns_fn fn, void *arg)
 	if (c->pid == 0) {
 		close(down[1]);
 		close(up[0]);
-		child(down[0], up[1], fn, arg);
+		child(down[0], up[1], inside, fn, arg);
 	}
 	close(down[0]);
 	close(up[1]);
 	c->to_child = down[1];
 	c->from_child = up[0];
-	if (read(c->from_child, &ch, 1) != 1 || ch != 'u' || map_ids(c->pid) ||
+	if (read(c->from_child, &ch, 1) != 1 || ch != 'u' || map_ids(c->pid, inside) ||
 	    write(c->to_child, "m", 1) != 1)
 		return -1;
 	return 0;

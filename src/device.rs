@@ -5,7 +5,7 @@
 use crate::{
     class::{Class, ClassDevice},
     devnum::Number,
-    vfs::{poll, File, FileOps},
+    vfs::{poll, File, FileOps, PollTable},
 };
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{
@@ -127,9 +127,9 @@ impl FileOps for Device {
         self.live()?.ioctl(file, cmd, arg)
     }
     /// A revoked device polls as hung up with an error, as a hung-up tty.
-    fn poll(&self, file: &File) -> u32 {
+    fn poll(&self, file: &File, table: &PollTable) -> u32 {
         match self.live() {
-            Ok(state) => state.poll(file),
+            Ok(state) => state.poll(file, table),
             Err(_) => poll::ERR | poll::HUP,
         }
     }

@@ -35,6 +35,10 @@ impl File {
     }
 }
 
+/// The `poll_table` of one poll(2), select(2) or epoll call. A class that
+/// blocks registers its wait queues with it (poll_wait()).
+pub(crate) struct PollTable(#[allow(dead_code)] *mut ffi::poll_table_struct);
+
 /// What a node's open files do. Unimplemented calls fail as the kernel's
 /// mem devices do for an operation they lack.
 pub(crate) trait FileOps: Send + Sync + 'static {
@@ -55,7 +59,7 @@ pub(crate) trait FileOps: Send + Sync + 'static {
     fn ioctl(&self, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
         Err(ENOTTY)
     }
-    fn poll(&self, _file: &File) -> u32 {
+    fn poll(&self, _file: &File, _table: &PollTable) -> u32 {
         poll::IN | poll::RDNORM | poll::OUT | poll::WRNORM
     }
 }
@@ -227,8 +231,8 @@ unsafe extern "C" fn ioctl<R: Resolve>(file: *mut ffi::file, cmd: u32, arg: usiz
 /// Called by the VFS with an open file (and its inode) of a node of kind `R`.
 unsafe extern "C" fn poll<R: Resolve>(
     file: *mut ffi::file,
-    _pt: *mut ffi::poll_table_struct,
+    table: *mut ffi::poll_table_struct,
 ) -> u32 {
     // SAFETY: the VFS passes an open file.
-    unsafe { target::<R>(file) }.poll(&File(file))
+    unsafe { target::<R>(file) }.poll(&File(file), &PollTable(table))
 }
