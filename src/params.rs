@@ -31,15 +31,30 @@ struct ParamEntry(ffi::kernel_param);
 // SAFETY: the entry is immutable; its pointers name static data.
 unsafe impl Sync for ParamEntry {}
 
+/// A NUL-terminated copy of `s`, for the `.modinfo` section.
+const fn modinfo<const N: usize>(s: &str) -> [u8; N] {
+    let bytes = s.as_bytes();
+    let mut out = [0u8; N];
+    let mut i = 0;
+    while i < bytes.len() && i + 1 < N {
+        out[i] = bytes[i];
+        i += 1;
+    }
+    out
+}
+
 macro_rules! uint_param {
     ($name:ident, $entry:ident, $cname:literal, $default:expr, $desc:literal) => {
+        uint_param!(@info $entry, "parmtype=", $cname, ":uint");
+        uint_param!(@info $name, "parm=", $cname, ":", $desc);
+
         #[doc = $desc]
         pub(crate) static $name: UintParam = UintParam::new($default);
 
         #[link_section = "__param"]
         #[used]
         static $entry: ParamEntry = ParamEntry(ffi::kernel_param {
-            name: $cname.as_ptr().cast(),
+            name: concat!($cname, "\0").as_ptr(),
             mod_: core::ptr::addr_of_mut!(ffi::__this_module),
             ops: core::ptr::addr_of!(ffi::param_ops_uint),
             perm: 0o444,
@@ -50,33 +65,42 @@ macro_rules! uint_param {
             },
         });
     };
+    // What modinfo(8) shows, as MODULE_PARM_DESC() and module_param() emit it.
+    (@info $tag:ident, $($part:expr),+) => {
+        const _: () = {
+            const TEXT: &str = concat!($($part),+);
+            #[link_section = ".modinfo"]
+            #[used]
+            static $tag: [u8; TEXT.len() + 1] = modinfo(TEXT);
+        };
+    };
 }
 
 uint_param!(
     MAX_DEVICES,
     MAX_DEVICES_PARAM,
-    c"max_devices",
+    "max_devices",
     4096,
     "Default and ceiling of the max= mount option: live devices per instance."
 );
 uint_param!(
     MAX_MAJORS,
     MAX_MAJORS_PARAM,
-    c"max_majors",
+    "max_majors",
     8,
     "How many majors devnsfs may reserve; past them ADD fails with ENOSPC."
 );
 uint_param!(
     MINORS_PER_MAJOR,
     MINORS_PER_MAJOR_PARAM,
-    c"minors_per_major",
+    "minors_per_major",
     1 << 20,
     "Minors reserved per major (2^20, all of them; lower only to test)."
 );
 uint_param!(
     USER_BUDGET,
     USER_BUDGET_PARAM,
-    c"user_budget",
+    "user_budget",
     1 << 20,
     "Device numbers the containers of one host user may consume until reboot."
 );
