@@ -42,7 +42,7 @@ mkdir -p "$out"
 printf '%s\n' '#!/bin/sh' \
 	'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
 	"export HOME=/tmp DEVNSFS_TOP=$DEVNSFS_TOP DEVNSFS_OUT=$out" \
-	"export DEVNSFS_KO=$DEVNSFS_TOP/devnsfs.ko" \
+	"export DEVNSFS_KO=$DEVNSFS_TOP/devnsfs.ko DEVNSFS_TESTS='${DEVNSFS_TESTS:-}'" \
 	". $DEVNSFS_TOP/scripts/guest/setup.sh" \
 	'cd /tmp' \
 	"/bin/sh $job" \

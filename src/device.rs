@@ -68,6 +68,8 @@ pub(crate) struct Device {
     pub(crate) name: Name,
     pub(crate) class: &'static Class,
     pub(crate) number: Number,
+    /// Permission bits its node was created with.
+    pub(crate) mode: u16,
     state: Arc<dyn ClassDevice>,
     revoked: AtomicBool,
 }
@@ -77,6 +79,7 @@ impl Device {
         name: Name,
         class: &'static Class,
         number: Number,
+        mode: u16,
         state: Arc<dyn ClassDevice>,
     ) -> Result<Arc<Self>> {
         Ok(Arc::new(
@@ -84,6 +87,7 @@ impl Device {
                 name,
                 class,
                 number,
+                mode,
                 state,
                 revoked: AtomicBool::new(false),
             },

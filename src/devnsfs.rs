@@ -16,6 +16,7 @@ mod fs;
 mod instance;
 mod params;
 mod sys;
+mod uevent;
 mod vfs;
 
 module! {

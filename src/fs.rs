@@ -6,7 +6,7 @@ use crate::{
     device::Device,
     devnum::DevNumbers,
     instance::{Instance, Settings},
-    params,
+    params, uevent,
     vfs::{
         self, FsContext, Kgid, Kuid, OptionWriter, ParamSpec, Parsed, RootLocked, SuperRef,
         UnlinkCall,
@@ -38,6 +38,12 @@ static PARAMS: [ParamSpec; 6] = [
 /// The storage the VFS links into its list of filesystem types.
 static DEVNSFS_TYPE: vfs::FsTypeSlot<Devnsfs> = vfs::FsTypeSlot::new();
 
+/// What every instance shares: the number allocator and the uevent senders.
+pub(crate) struct Globals {
+    pub(crate) numbers: Arc<DevNumbers>,
+    pub(crate) uevents: uevent::Registration,
+}
+
 /// The devnsfs filesystem: every mount is a new instance.
 pub(crate) struct Devnsfs;
 
@@ -65,7 +71,7 @@ impl vfs::FileSystem for Devnsfs {
     const MAGIC: u32 = DEVNSFS_SUPER_MAGIC;
     const PARAMS: &'static [ParamSpec] = &PARAMS;
 
-    type Globals = DevNumbers;
+    type Globals = Globals;
     type Options = Options;
     type Instance = Instance;
     type Node = Device;
@@ -91,7 +97,7 @@ impl vfs::FileSystem for Devnsfs {
         _fc: &FsContext,
         sb: SuperRef,
         opts: &Options,
-        numbers: &Arc<DevNumbers>,
+        globals: &Arc<Globals>,
     ) -> Result<Arc<Instance>> {
         let ns = sb.user_ns();
         let settings = Settings {
@@ -102,7 +108,7 @@ impl vfs::FileSystem for Devnsfs {
             ctlmode: opts.ctlmode.unwrap_or(DEFAULT_MODE),
             max: opts.max.unwrap_or_else(|| params::MAX_DEVICES.get()),
         };
-        Instance::new(sb, numbers.clone(), settings)
+        Instance::new(sb, globals.clone(), settings)
     }
 
     fn reconfigure(fc: &FsContext, instance: &Instance, opts: &Options) -> Result {
@@ -141,5 +147,9 @@ impl vfs::FileSystem for Devnsfs {
 
 /// Registers devnsfs; it stays registered until the result is dropped.
 pub(crate) fn register(module: &'static ThisModule) -> Result<vfs::Registration<Devnsfs>> {
-    vfs::Registration::register(&DEVNSFS_TYPE, module, DevNumbers::new()?)
+    let globals = Globals {
+        numbers: DevNumbers::new()?,
+        uevents: uevent::Registration::new()?,
+    };
+    vfs::Registration::register(&DEVNSFS_TYPE, module, Arc::new(globals, GFP_KERNEL)?)
 }

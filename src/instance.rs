@@ -6,10 +6,11 @@
 use crate::{
     class::Class,
     device::{Device, Name},
-    devnum::DevNumbers,
+    fs::Globals,
+    uevent::{Action, Event},
     vfs::{InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
 };
-use core::sync::atomic::{AtomicU32, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{
     new_mutex,
     prelude::*,
@@ -45,7 +46,9 @@ struct Devices {
 #[pin_data]
 pub(crate) struct Instance {
     sb: SuperRef,
-    numbers: Arc<DevNumbers>,
+    globals: Arc<Globals>,
+    /// SEQNUM of the last uevent: they count from 1, per instance.
+    seqnum: AtomicU64,
     /// The host user whose budget this instance's numbers consume.
     charge: Option<Kuid>,
     pub(crate) uid: Kuid,
@@ -61,13 +64,13 @@ pub(crate) struct Instance {
 
 impl Instance {
     /// Sets up the instance of `sb`, with its control node.
-    pub(crate) fn new(sb: SuperRef, numbers: Arc<DevNumbers>, s: Settings) -> Result<Arc<Self>> {
+    pub(crate) fn new(sb: SuperRef, globals: Arc<Globals>, s: Settings) -> Result<Arc<Self>> {
         let control = sb.lock_root().create_node::<crate::control::ControlFile>(
             &NodeSpec {
                 name: crate::device::CONTROL_NAME,
                 ino: CONTROL_INO,
                 perm: s.ctlmode,
-                devt: numbers.control().devt(),
+                devt: globals.numbers.control().devt(),
                 uid: s.uid,
                 gid: s.gid,
             },
@@ -78,7 +81,8 @@ impl Instance {
             pin_init!(Self {
                 sb,
                 charge: sb.user_ns().host_owner(),
-                numbers,
+                globals,
+                seqnum: AtomicU64::new(0),
                 uid: s.uid,
                 gid: s.gid,
                 explicit_owner: s.explicit_owner,
@@ -134,13 +138,13 @@ impl Instance {
         let slot = RBTreeNodeReservation::new(GFP_KERNEL)?;
         // From here on the number is spent, even if a later step runs out
         // of memory: numbers are never handed out twice.
-        let number = self.numbers.alloc(self.charge)?;
-        let device = Device::new(name, class, number, state)?;
+        let number = self.globals.numbers.alloc(self.charge)?;
+        let device = Device::new(name, class, number, self.mode(), state)?;
         let node = root.create_node::<InodePrivate<Device>>(
             &NodeSpec {
                 name: device.name.as_bytes(),
                 ino: number.id + CONTROL_INO,
-                perm: self.mode(),
+                perm: device.mode,
                 devt: number.devt(),
                 uid: self.uid,
                 gid: self.gid,
@@ -155,6 +159,8 @@ impl Instance {
             .by_name
             .insert(slot.into_node(device.name.clone(), entry));
         devices.count += 1;
+        drop(devices);
+        self.notify(Action::Add, &device);
         Ok(device)
     }
 
@@ -174,6 +180,7 @@ impl Instance {
         let entry = self.take(name, |_| true)?;
         entry.device.revoke();
         root.remove(entry.node);
+        self.notify(Action::Remove, &entry.device);
         Ok(())
     }
 
@@ -186,7 +193,26 @@ impl Instance {
         let name = Name::from_entry(call.name())?;
         let entry = self.take(&name, |node| node.is_unlinked_by(&call))?;
         entry.device.revoke();
-        root.unlinked(entry.node, call)
+        root.unlinked(entry.node, call)?;
+        self.notify(Action::Remove, &entry.device);
+        Ok(())
+    }
+
+    /// Sends the uevent of `action` on `device`. Callers hold the root
+    /// lock, so events leave in the order of the changes.
+    fn notify(&self, action: Action, device: &Device) {
+        Event {
+            action,
+            instance: self.sb.dev(),
+            name: device.name.as_bytes(),
+            major: device.number.major,
+            minor: device.number.minor,
+            mode: device.mode,
+            class: device.class.name,
+            id: device.number.id,
+            seqnum: self.seqnum.fetch_add(1, Ordering::Relaxed) + 1,
+        }
+        .send(&self.globals.uevents, self.sb.user_ns());
     }
 
     /// Takes device `name` out of the table if `matches` its node.

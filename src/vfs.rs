@@ -16,6 +16,6 @@ mod super_block;
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
 pub(crate) use file::{poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
-pub(crate) use ids::{Kgid, Kuid};
+pub(crate) use ids::{Kgid, Kuid, UserNs};
 pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall};
 pub(crate) use super_block::OptionWriter;

@@ -15,7 +15,7 @@ run() {
 cd "$DEVNSFS_TOP/selftests" || exit 1
 # module_test loads the module and leaves it loaded for the others.
 run module_test
-for t in *_test; do
+for t in ${DEVNSFS_TESTS:-*_test}; do
 	[ "$t" = module_test ] || run "$t"
 done
 

@@ -8,4 +8,5 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
+#include <net/net_namespace.h>
 #include "helpers.h"

@@ -3,6 +3,9 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/netlink.h>
+#include <linux/skbuff.h>
+#include <net/net_namespace.h>
 #include "helpers.h"
 
 void devnsfs_inode_lock(struct inode *inode)
@@ -24,4 +27,19 @@ unsigned int devnsfs_current_fsuid(void)
 unsigned int devnsfs_current_fsgid(void)
 {
 	return __kgid_val(current_fsgid());
+}
+
+struct user_namespace *devnsfs_net_user_ns(struct net *net)
+{
+	return net->user_ns;
+}
+
+struct sk_buff *devnsfs_alloc_skb(unsigned int size)
+{
+	return alloc_skb(size, GFP_KERNEL);
+}
+
+struct netlink_skb_parms *devnsfs_netlink_cb(struct sk_buff *skb)
+{
+	return &NETLINK_CB(skb);
 }

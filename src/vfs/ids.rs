@@ -74,6 +74,11 @@ impl UserNs {
         Self(ns)
     }
 
+    /// The namespace itself, for the netns index of `uevent`.
+    pub(crate) fn as_ptr(self) -> *mut ffi::user_namespace {
+        self.0
+    }
+
     /// uid 0 of this namespace, if it maps it.
     pub(crate) fn root_uid(self) -> Option<Kuid> {
         // SAFETY: `self.0` is valid (type invariant).

@@ -37,6 +37,14 @@ impl SuperRef {
         self.0
     }
 
+    /// The superblock's device number (anonymous, unique among live
+    /// superblocks) as (major, minor): what stat(2) reports as `st_dev`.
+    pub(crate) fn dev(self) -> (u32, u32) {
+        // SAFETY: `s_dev` is set before `fill_super` and never changes.
+        let dev = unsafe { (*self.0).s_dev };
+        (dev >> 20, dev & 0xf_ffff)
+    }
+
     /// The user namespace owning the instance.
     pub(crate) fn user_ns(self) -> super::ids::UserNs {
         // SAFETY: the superblock pins `s_user_ns` for its life, which

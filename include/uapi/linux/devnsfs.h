@@ -74,6 +74,21 @@ struct devnsfs_device {
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name
  */
+/*
+ * Uevents. On every add and remove of a device devnsfs sends one message on
+ * NETLINK_KOBJECT_UEVENT, multicast group 1, to every network namespace
+ * owned by exactly the instance's user namespace (no other), with sender
+ * portid 0 and SCM_CREDENTIALS of uid/gid 0 of that user namespace. The
+ * payload is the kernel's format, NUL-terminated strings without a netlink
+ * header (ACTION is "add" or "remove"; INSTANCE is the instance's st_dev as
+ * "major:minor"; SEQNUM counts per instance from 1):
+ *
+ *   ACTION@/devices/virtual/devnsfs/INSTANCE/NAME
+ *   ACTION=ACTION   DEVPATH=/devices/virtual/devnsfs/INSTANCE/NAME
+ *   SUBSYSTEM=devnsfs   DEVNAME=NAME   MAJOR=N   MINOR=N   DEVMODE=0NNN
+ *   DEVNS_CLASS=CLASS   DEVNS_ID=ID   SEQNUM=N
+ */
+
 #define DEVNSFS_IOC_MAGIC	0xDE
 #define DEVNSFS_IOC_ADD		_IOWR(DEVNSFS_IOC_MAGIC, 0x01, struct devnsfs_device)
 #define DEVNSFS_IOC_REMOVE	_IOW(DEVNSFS_IOC_MAGIC, 0x02, struct devnsfs_device)
