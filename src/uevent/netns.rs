@@ -99,11 +99,17 @@ impl Registration {
             if key_owner != owner_key {
                 break;
             }
-            // SAFETY: a fresh skb is ours until `netlink_broadcast`, which
-            // consumes it; its data has room for `len` bytes after
-            // `skb_put`; the socket is live while it is in the index, which
-            // we hold locked.
+            // As kobject_uevent does, no skb is built for a netns nobody hears.
+            // SAFETY: the socket is live while it is in the index, which we
+            // hold locked; a fresh skb is ours until `netlink_broadcast`,
+            // which consumes it; its data has room for `len` bytes after
+            // `skb_put`.
             unsafe {
+                let sk = (*sender.0).sk;
+                if ffi::netlink_has_listeners(sk, UEVENT_GROUP) == 0 {
+                    cursor = c.move_next();
+                    continue;
+                }
                 let skb = ffi::devnsfs_alloc_skb(len);
                 if skb.is_null() {
                     break;
@@ -115,7 +121,7 @@ impl Registration {
                 (*cb).dst_group = UEVENT_GROUP;
                 (*cb).creds = creds;
                 // ENOBUFS and ESRCH (no listener) are not errors here.
-                ffi::netlink_broadcast((*sender.0).sk, skb, 0, UEVENT_GROUP, ffi::GFP_KERNEL);
+                ffi::netlink_broadcast(sk, skb, 0, UEVENT_GROUP, ffi::GFP_KERNEL);
             }
             cursor = c.move_next();
         }
