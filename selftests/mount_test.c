@@ -20,22 +20,7 @@
 #include "kselftest_harness.h"
 #include "utils.h"
 
-FIXTURE(mnt) {
-	char *dir;
-};
-
-FIXTURE_SETUP(mnt)
-{
-	self->dir = make_mountpoint();
-	ASSERT_NE(NULL, self->dir);
-}
-
-FIXTURE_TEARDOWN(mnt)
-{
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
-	free(self->dir);
-}
+#include "mount_fixture.h"
 
 TEST_F(mnt, root_mount_and_umount)
 {

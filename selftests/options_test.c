@@ -17,23 +17,7 @@
 #include "kselftest_harness.h"
 #include "utils.h"
 
-FIXTURE(mnt) {
-	char *dir;
-	char path[256];
-};
-
-FIXTURE_SETUP(mnt)
-{
-	self->dir = make_mountpoint();
-	ASSERT_NE(NULL, self->dir);
-}
-
-FIXTURE_TEARDOWN(mnt)
-{
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
-	free(self->dir);
-}
+#include "mount_fixture.h"
 
 #define P(name) node_path(self->path, sizeof(self->path), self->dir, name)
 
