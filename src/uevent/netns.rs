@@ -99,17 +99,15 @@ impl Registration {
             if key_owner != owner_key {
                 break;
             }
-            // As kobject_uevent does, no skb is built for a netns nobody hears.
+            // netlink_has_listeners() would spare the skb when nobody
+            // listens, but it accepts only netlink_kernel_create() sockets
+            // (it BUG()s on ours); netlink_broadcast() drops it instead.
             // SAFETY: the socket is live while it is in the index, which we
             // hold locked; a fresh skb is ours until `netlink_broadcast`,
             // which consumes it; its data has room for `len` bytes after
             // `skb_put`.
             unsafe {
                 let sk = (*sender.0).sk;
-                if ffi::netlink_has_listeners(sk, UEVENT_GROUP) == 0 {
-                    cursor = c.move_next();
-                    continue;
-                }
                 let skb = ffi::devnsfs_alloc_skb(len);
                 if skb.is_null() {
                     break;
