@@ -144,6 +144,49 @@ static int check_event(int fd, const char *want, size_t want_len, char *msg, siz
 	return 0;
 }
 
+/*
+ * A listener in a netns of a user namespace nested in the current one: its
+ * exit status is the number of devnsfs events it heard after *go fires.
+ */
+static pid_t nested_listener_start(int *go)
+{
+	int ready[2], start[2], fd, n;
+	pid_t pid;
+	char c;
+
+	if (pipe(ready) || pipe(start))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(start[1]);
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNET))
+			_exit(100);
+		fd = uevent_listener();
+		if (fd < 0 || write(ready[1], "r", 1) != 1 || read(start[0], &c, 1) != 1)
+			_exit(101);
+		n = count_devnsfs_events(fd, 200);
+		_exit(n);
+	}
+	close(ready[1]);
+	close(start[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1)
+		return -1;
+	close(ready[0]);
+	*go = start[1];
+	return pid;
+}
+
+static int nested_listener_finish(pid_t pid, int go)
+{
+	int status;
+
+	if (write(go, "g", 1) != 1 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return -1;
+	close(go);
+	return WEXITSTATUS(status);
+}
+
 /* In the container, with its own netns: add and remove, listen to both. */
 static int container_events(void *arg, char *msg, size_t len)
 {
@@ -151,7 +194,8 @@ static int container_events(void *arg, char *msg, size_t len)
 	char path[256], want[EVENT_MAX];
 	struct devnsfs_device d;
 	struct stat inst;
-	int listener, ctl, ret;
+	int listener, ctl, ret, nested_go;
+	pid_t nested;
 	size_t n;
 
 	if (unshare(CLONE_NEWNET))
@@ -159,6 +203,9 @@ static int container_events(void *arg, char *msg, size_t len)
 	listener = uevent_listener();
 	if (listener < 0)
 		return fail_msg(msg, len, errno, "listener");
+	nested = nested_listener_start(&nested_go);
+	if (nested < 0)
+		return fail_msg(msg, len, errno, "nested user namespace listener");
 	if (mount("none", dir, "devnsfs", 0, "mode=0640"))
 		return fail_msg(msg, len, errno, "mount");
 	if (stat(dir, &inst))
@@ -182,6 +229,9 @@ static int container_events(void *arg, char *msg, size_t len)
 		return ret;
 	if (count_devnsfs_events(listener, 200))
 		return fail_msg(msg, len, EEXIST, "more events than add and remove");
+	ret = nested_listener_finish(nested, nested_go);
+	if (ret)
+		return fail_msg(msg, len, EEXIST, "a descendant user namespace's netns heard %d", ret);
 	close(ctl);
 	close(listener);
 	return 0;
