@@ -100,8 +100,7 @@ impl DevNumbers {
             GFP_KERNEL,
         );
         if numbers.is_err() {
-            // `majors` moved into the failed initializer and was dropped;
-            // the reserved range is not in it yet from Drop's point of view.
+            // No `DevNumbers` exists to release the range on drop.
             release_major(first_major, minors);
         }
         numbers

@@ -100,12 +100,10 @@ impl Registration {
                 break;
             }
             // netlink_has_listeners() would spare the skb when nobody
-            // listens, but it accepts only netlink_kernel_create() sockets
-            // (it BUG()s on ours); netlink_broadcast() drops it instead.
-            // SAFETY: the socket is live while it is in the index, which we
-            // hold locked; a fresh skb is ours until `netlink_broadcast`,
-            // which consumes it; its data has room for `len` bytes after
-            // `skb_put`.
+            // listens, but it BUG()s on sockets not made by
+            // netlink_kernel_create(); netlink_broadcast() drops it instead.
+            // SAFETY: the socket lives while in the (locked) index; the skb
+            // is ours until `netlink_broadcast` consumes it, `len` bytes fit.
             unsafe {
                 let sk = (*sender.0).sk;
                 let skb = ffi::devnsfs_alloc_skb(len);
