@@ -8,7 +8,7 @@ packages=(
 	linux-source-6.12 rustc-web rust-web-src rustfmt-web rust-web-clippy
 	clang lld llvm libclang-dev
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
-	qemu-system-x86 busybox-static util-linux python3 iproute2
+	qemu-system-x86 busybox-static util-linux util-linux-extra python3 iproute2
 )
 
 missing=()

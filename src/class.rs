@@ -7,6 +7,7 @@
 //! so a new class plugs in without touching the filesystem code.
 
 mod mem;
+mod rtc;
 
 use crate::vfs::FileOps;
 use kernel::{prelude::*, sync::Arc};
@@ -29,7 +30,7 @@ pub(crate) struct Class {
 }
 
 /// Every class devnsfs offers.
-static CLASSES: [Class; 4] = [mem::NULL, mem::ZERO, mem::FULL, mem::RANDOM];
+static CLASSES: [Class; 5] = [mem::NULL, mem::ZERO, mem::FULL, mem::RANDOM, rtc::RTC];
 
 /// The class called `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Class> {

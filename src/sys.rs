@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe wrappers of small kernel services the classes use.
+//! Safe wrappers of the kernel services the classes use.
+
+mod timer;
+mod wait;
+
+pub(crate) use timer::{realtime_ns, Clock, Restart, Timer, TimerOwner};
+pub(crate) use wait::WaitQueue;
 
 use crate::ffi;
 use kernel::error::Error;

@@ -14,7 +14,7 @@ mod node;
 mod super_block;
 
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
-pub(crate) use file::{poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
+pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
 pub(crate) use ids::{Kgid, Kuid, UserNs};
 pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall};

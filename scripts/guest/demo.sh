@@ -17,7 +17,7 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	say "id"; id
 	say "mount -t devnsfs -o mode=0666 none /tmp/dev"; mount -t devnsfs -o mode=0666 none /tmp/dev
 	say "stat -f -c \"type=%T magic=0x%t\" /tmp/dev"; stat -f -c "type=%T magic=0x%t" /tmp/dev
-	for d in null:null zero:zero full:full urandom:random; do
+	for d in null:null zero:zero full:full urandom:random rtc0:rtc; do
 		say "devnsctl /tmp/dev/devns-control add ${d%:*} ${d#*:}"
 		$CTL /tmp/dev/devns-control add "${d%:*}" "${d#*:}"
 	done
@@ -25,6 +25,10 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	say "head -c 16 /tmp/dev/urandom | od -An -tx1"; head -c 16 /tmp/dev/urandom | od -An -tx1
 	say "echo hello | dd of=/tmp/dev/full status=none"; echo hello | dd of=/tmp/dev/full status=none || true
 	say "rm /tmp/dev/full; ls /tmp/dev"; rm /tmp/dev/full; ls /tmp/dev
+	say "hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --set --date=\"2031-01-02 03:04:05\""
+	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --set --date="2031-01-02 03:04:05"
+	say "hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u"
+	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u
 	say "grep \" - devnsfs \" /proc/self/mountinfo"; grep " - devnsfs " /proc/self/mountinfo
 	say "umount /tmp/dev"; umount /tmp/dev
 '

@@ -3,8 +3,11 @@
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/hrtimer.h>
 #include <linux/netlink.h>
+#include <linux/poll.h>
 #include <linux/skbuff.h>
+#include <linux/wait.h>
 #include <net/net_namespace.h>
 #include "helpers.h"
 
@@ -42,4 +45,21 @@ struct sk_buff *devnsfs_alloc_skb(unsigned int size)
 struct netlink_skb_parms *devnsfs_netlink_cb(struct sk_buff *skb)
 {
 	return &NETLINK_CB(skb);
+}
+
+/* One lock class for every devnsfs wait queue: they never nest. */
+void devnsfs_init_waitqueue_head(struct wait_queue_head *wq_head)
+{
+	init_waitqueue_head(wq_head);
+}
+
+void devnsfs_poll_wait(struct file *file, struct wait_queue_head *wq_head,
+		       struct poll_table_struct *pt)
+{
+	poll_wait(file, wq_head, pt);
+}
+
+u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval)
+{
+	return hrtimer_forward_now(timer, interval);
 }

@@ -3,11 +3,17 @@
 #ifndef DEVNSFS_HELPERS_H
 #define DEVNSFS_HELPERS_H
 
+#include <linux/types.h>
+
+struct file;
+struct hrtimer;
 struct inode;
 struct net;
 struct netlink_skb_parms;
+struct poll_table_struct;
 struct sk_buff;
 struct user_namespace;
+struct wait_queue_head;
 
 void devnsfs_inode_lock(struct inode *inode);
 void devnsfs_inode_unlock(struct inode *inode);
@@ -16,5 +22,10 @@ unsigned int devnsfs_current_fsgid(void);
 struct user_namespace *devnsfs_net_user_ns(struct net *net);
 struct sk_buff *devnsfs_alloc_skb(unsigned int size);
 struct netlink_skb_parms *devnsfs_netlink_cb(struct sk_buff *skb);
+
+void devnsfs_init_waitqueue_head(struct wait_queue_head *wq_head);
+void devnsfs_poll_wait(struct file *file, struct wait_queue_head *wq_head,
+		       struct poll_table_struct *pt);
+u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval);
 
 #endif

@@ -27,7 +27,35 @@ pub(crate) mod poll {
 /// An open file of a devnsfs node, borrowed for one call.
 pub(crate) struct File(*mut ffi::file);
 
+/// `O_NONBLOCK` of include/uapi/asm-generic/fcntl.h.
+const O_NONBLOCK: u32 = 0o4000;
+
+/// Capabilities of include/uapi/linux/capability.h.
+pub(crate) mod cap {
+    pub(crate) const SYS_RESOURCE: i32 = 24;
+    pub(crate) const SYS_TIME: i32 = 25;
+}
+
 impl File {
+    pub(crate) fn as_ptr(&self) -> *mut ffi::file {
+        self.0
+    }
+
+    /// Whether the file was opened with `O_NONBLOCK`.
+    pub(crate) fn is_nonblocking(&self) -> bool {
+        // SAFETY: `self.0` is valid for the duration of the call.
+        unsafe { (*self.0).f_flags & O_NONBLOCK != 0 }
+    }
+
+    /// Whether the calling task has `cap` in the user namespace that owns
+    /// the file's instance: what a container's root may do to its own
+    /// devices and nobody else's.
+    pub(crate) fn owner_capable(&self, cap: i32) -> bool {
+        // SAFETY: an open file pins its inode, the inode its superblock,
+        // and the superblock a reference to `s_user_ns`.
+        unsafe { ffi::ns_capable((*(*(*self.0).f_inode).i_sb).s_user_ns, cap) }
+    }
+
     /// Whether the file was opened for writing.
     pub(crate) fn is_writable(&self) -> bool {
         // SAFETY: `self.0` is valid for the duration of the call.
@@ -37,7 +65,14 @@ impl File {
 
 /// The `poll_table` of one poll(2), select(2) or epoll call. A class that
 /// blocks registers its wait queues with it (poll_wait()).
-pub(crate) struct PollTable(#[allow(dead_code)] *mut ffi::poll_table_struct);
+pub(crate) struct PollTable(*mut ffi::poll_table_struct);
+
+impl PollTable {
+    /// The raw table; null when the caller only wants the current state.
+    pub(crate) fn as_ptr(&self) -> *mut ffi::poll_table_struct {
+        self.0
+    }
+}
 
 /// What a node's open files do. Unimplemented calls fail as the kernel's
 /// mem devices do for an operation they lack.

@@ -28,7 +28,7 @@
  * @name:       in: node name, NUL-terminated, 1..63 characters of
  *              [A-Za-z0-9._-], not "." or ".." or DEVNSFS_CONTROL_NAME
  * @class_name: in (ADD): the device class ("null", "zero", "full",
- *              "random"); out (INFO)
+ *              "random", "rtc"); out (INFO)
  * @flags:      in: must be 0
  * @major:      out (ADD, INFO): device number of the node
  * @minor:      out (ADD, INFO)
@@ -87,6 +87,31 @@ struct devnsfs_device {
  *   ACTION=ACTION   DEVPATH=/devices/virtual/devnsfs/INSTANCE/NAME
  *   SUBSYSTEM=devnsfs   DEVNAME=NAME   MAJOR=N   MINOR=N   DEVMODE=0NNN
  *   DEVNS_CLASS=CLASS   DEVNS_ID=ID   SEQNUM=N
+ */
+
+/*
+ * The "rtc" class: a virtual real-time clock per device, the host's
+ * CLOCK_REALTIME plus the device's own offset, behind the RTC ABI of
+ * <linux/rtc.h> as drivers/rtc/dev.c presents a device with alarm and
+ * update interrupts (RTC_FEATURE_ALARM | RTC_FEATURE_UPDATE_INTERRUPT),
+ * periodic interrupts at 1-8192 Hz, range 1970 to 2199-12-31 23:59:59.
+ * Capabilities are checked in the user namespace owning the instance.
+ * Errors of an rtc node:
+ *   EACCES      RTC_SET_TIME, RTC_PARAM_SET, RTC_EPOCH_SET without
+ *               CAP_SYS_TIME; RTC_IRQP_SET above 64 Hz or RTC_PIE_ON at such
+ *               a frequency without CAP_SYS_RESOURCE
+ *   EINVAL      a date or time that does not exist, or before 1970; a
+ *               frequency outside 1-8192; an unknown RTC_PARAM_* parameter
+ *               or index; read() of fewer than 8 bytes other than 4; write()
+ *   ERANGE      a date after 2199-12-31 23:59:59
+ *   EFAULT      the argument cannot be read or written
+ *   EBUSY       open() while another file of the device is open
+ *   EAGAIN      read() with O_NONBLOCK and no interrupt pending
+ *   EINTR       a signal ended a blocking read() (restarted with SA_RESTART)
+ *   ENODEV      the device was removed; blocked readers wake with it
+ *   EOPNOTSUPP  RTC_PARAM_GET/SET of RTC_PARAM_CORRECTION
+ *   ENOTTY      RTC_EPOCH_*, RTC_WIE_*, RTC_VL_*, RTC_PLL_*, other ioctls
+ *   ESPIPE      lseek()
  */
 
 #define DEVNSFS_IOC_MAGIC	0xDE

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A wait queue (`wait_queue_head_t`) that sleepers, pollers and wakers in
+//! any context, hard interrupts included, can share.
+//!
+//! Linux 6.12's `CondVar` cannot serve here: its sleepers test their
+//! condition before they queue, so a waker that takes no lock (an hrtimer
+//! callback) can slip in between and the wakeup is lost; and poll(2) cannot
+//! register with it. This follows `___wait_event()` instead.
+
+use crate::{
+    ffi,
+    vfs::{File, PollTable},
+};
+use core::mem::MaybeUninit;
+use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
+
+/// A wait queue head.
+#[pin_data]
+pub(crate) struct WaitQueue {
+    #[pin]
+    raw: Opaque<ffi::wait_queue_head>,
+}
+
+// SAFETY: a wait queue head is made for concurrent use: its own spinlock
+// (taken with interrupts off) guards every change.
+unsafe impl Send for WaitQueue {}
+// SAFETY: as above.
+unsafe impl Sync for WaitQueue {}
+
+impl WaitQueue {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            raw <- Opaque::ffi_init(|slot| {
+                // SAFETY: `slot` is valid for writes and pinned: the head
+                // is initialised where it will live.
+                unsafe { ffi::devnsfs_init_waitqueue_head(slot) }
+            }),
+        })
+    }
+
+    /// Sleeps until `cond` holds. A pending signal ends the wait with
+    /// `ERESTARTSYS`. `cond` is tested after the caller is queued, so a
+    /// wakeup that makes it true cannot be missed.
+    pub(crate) fn wait_interruptible(&self, cond: impl Fn() -> bool) -> Result {
+        let mut entry = MaybeUninit::<ffi::wait_queue_entry>::uninit();
+        let entry = entry.as_mut_ptr();
+        // SAFETY: `entry` is valid for writes and stays in place (it is
+        // not moved) until finish_wait() below takes it off the queue.
+        unsafe { ffi::init_wait_entry(entry, 0) };
+        let result = loop {
+            // SAFETY: `self.raw` is an initialised head and `entry` an
+            // initialised entry that outlives its time on the queue.
+            let signalled = unsafe {
+                ffi::prepare_to_wait_event(self.raw.get(), entry, ffi::TASK_INTERRUPTIBLE as i32)
+            };
+            if cond() {
+                break Ok(());
+            }
+            if signalled != 0 {
+                break Err(ERESTARTSYS);
+            }
+            // SAFETY: the task is queued and in TASK_INTERRUPTIBLE; no
+            // spinlock is held (callers are in process context).
+            unsafe { ffi::schedule() };
+        };
+        // SAFETY: as for prepare_to_wait_event(); this also copes with an
+        // entry already taken off by a signal.
+        unsafe { ffi::finish_wait(self.raw.get(), entry) };
+        result
+    }
+
+    /// Wakes every sleeper and poller (`wake_up_interruptible_all()`).
+    /// Callable from any context.
+    pub(crate) fn wake_all(&self) {
+        // SAFETY: `self.raw` is an initialised head.
+        unsafe {
+            ffi::__wake_up(
+                self.raw.get(),
+                ffi::TASK_INTERRUPTIBLE,
+                0,
+                core::ptr::null_mut(),
+            )
+        };
+    }
+
+    /// Registers `file`'s poll(2), select(2) or epoll call with the queue.
+    ///
+    /// # Safety
+    ///
+    /// The queue lives until `file` is released: epoll keeps its entry on
+    /// the queue until then.
+    pub(crate) unsafe fn poll_wait(&self, file: &File, table: &PollTable) {
+        // SAFETY: `file` and `table` come from one `poll` call of the VFS;
+        // the caller vouches for the queue outliving the file.
+        unsafe { ffi::devnsfs_poll_wait(file.as_ptr(), self.raw.get(), table.as_ptr()) };
+    }
+}
