@@ -5,6 +5,8 @@
 #
 #   make run          demo: an unprivileged user mounts devnsfs in a guest
 #   make check        every selftest in a guest on the debug kernel
+#   make bench        devnsfs against its peers in a guest on the release
+#                     kernel; BENCH_JSON=<file> names the JSON output
 #   make deps         install what is missing (apt, bindgen-cli)
 #   make kernel       build the VARIANT (debug|release) test kernel, cached
 #   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
@@ -16,9 +18,9 @@
 
 VARIANT ?= debug
 S := scripts
-export KDIR CLIPPY
+export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check bench deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
 
 all: module
 
@@ -27,6 +29,9 @@ run:
 
 check:
 	@$(S)/check.sh
+
+bench:
+	@$(S)/bench.sh
 
 deps:
 	@$(S)/deps.sh
@@ -50,3 +55,4 @@ clean:
 	@if [ -f .devnsfs-kdir ]; then $(S)/module.sh "$$(cat .devnsfs-kdir)" clean; fi
 	@rm -f .devnsfs-kdir
 	@$(MAKE) -s -C selftests clean
+	@$(MAKE) -s -C bench clean

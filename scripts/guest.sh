@@ -38,17 +38,6 @@ if [ ! -f "$initrd" ]; then
 	mv "$initrd.tmp" "$initrd"
 fi
 
-mkdir -p "$out"
-printf '%s\n' '#!/bin/sh' \
-	'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
-	"export HOME=/tmp DEVNSFS_TOP=$DEVNSFS_TOP DEVNSFS_OUT=$out" \
-	"export DEVNSFS_KO=$DEVNSFS_TOP/devnsfs.ko DEVNSFS_TESTS='${DEVNSFS_TESTS:-}'" \
-	". $DEVNSFS_TOP/scripts/guest/setup.sh" \
-	'cd /tmp' \
-	"/bin/sh $job" \
-	'echo "devnsfs-guest: job exited with status $?"' \
-	'/bin/busybox poweroff -f' >"$out/job.sh"
-
 # KVM hung in trials on these machines: use it only when a short probe boot
 # succeeds, and remember the verdict until the host reboots.
 accel=tcg
@@ -65,6 +54,18 @@ if grep -qwE 'vmx|svm' /proc/cpuinfo && [ -w /dev/kvm ] && [ -z "${DEVNSFS_ACCEL
 	accel=$(cat "$verdict")
 fi
 accel=${DEVNSFS_ACCEL:-$accel}
+
+mkdir -p "$out"
+printf '%s\n' '#!/bin/sh' \
+	'export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+	"export HOME=/tmp DEVNSFS_TOP=$DEVNSFS_TOP DEVNSFS_OUT=$out" \
+	"export DEVNSFS_KO=$DEVNSFS_TOP/devnsfs.ko DEVNSFS_TESTS='${DEVNSFS_TESTS:-}'" \
+	"export DEVNSFS_ACCEL=$accel BENCH_REPS='${BENCH_REPS:-}' BENCH_CASES='${BENCH_CASES:-}'" \
+	". $DEVNSFS_TOP/scripts/guest/setup.sh" \
+	'cd /tmp' \
+	"/bin/sh $job" \
+	'echo "devnsfs-guest: job exited with status $?"' \
+	'/bin/busybox poweroff -f' >"$out/job.sh"
 
 append="console=ttyS0 panic=-1 oops=panic rdinit=/init DEVNSFS_OUT=$out"
 append+=" DEVNSFS_KEEP=\"$DEVNSFS_TOP $DEVNSFS_CACHE\" ${DEVNSFS_APPEND:-}"

@@ -41,7 +41,7 @@ case $guest_rc in
 esac
 
 # Any kernel splat fails the run, whichever test provoked it.
-splat='WARNING:|BUG:|Oops|KASAN:|UBSAN:|Kernel panic|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|kmemleak: .* new suspected'
+splat='WARNING:|BUG:|Oops|KASAN:|ODEBUG:|UBSAN:|Kernel panic|cut here|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|lock held when returning|kmemleak: .* new suspected'
 if grep -hEq "$splat" "$out/console.log" "$out/dmesg.txt" 2>/dev/null; then
 	fail "kernel splat in the guest log:"
 	log=$out/dmesg.txt

@@ -5,14 +5,10 @@
 use crate::{
     class::{Class, ClassDevice},
     devnum::Number,
-    vfs::{poll, File, FileOps, PollTable},
+    vfs::{poll, File, FileOps, PollTable, ReadBuf},
 };
 use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{
-    prelude::*,
-    sync::Arc,
-    uaccess::{UserSliceReader, UserSliceWriter},
-};
+use kernel::{prelude::*, sync::Arc, uaccess::UserSliceReader};
 
 /// `DEVNSFS_NAME_MAX`: a name field's size, NUL included.
 pub(crate) const NAME_MAX: usize = 64;
@@ -118,7 +114,7 @@ impl FileOps for Device {
     fn release(&self, file: &File) {
         self.state.release(file)
     }
-    fn read(&self, file: &File, buf: &mut UserSliceWriter, pos: &mut i64) -> Result<usize> {
+    fn read(&self, file: &File, buf: &mut ReadBuf, pos: &mut i64) -> Result<usize> {
         self.live()?.read(file, buf, pos)
     }
     fn write(&self, file: &File, buf: &mut UserSliceReader, pos: &mut i64) -> Result<usize> {

@@ -11,6 +11,7 @@ mod file;
 mod fs_type;
 mod ids;
 mod node;
+mod read_buf;
 mod super_block;
 
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
@@ -18,4 +19,5 @@ pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPr
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
 pub(crate) use ids::{Kgid, Kuid, UserNs};
 pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall};
+pub(crate) use read_buf::ReadBuf;
 pub(crate) use super_block::OptionWriter;

@@ -6,45 +6,50 @@
 use super::{Class, ClassDevice};
 use crate::{
     sys,
-    vfs::{File, FileOps},
+    vfs::{File, FileOps, ReadBuf},
 };
-use kernel::{
-    c_str,
-    prelude::*,
-    sync::Arc,
-    uaccess::{UserSliceReader, UserSliceWriter},
-};
+use kernel::{c_str, prelude::*, sync::Arc, uaccess::UserSliceReader};
 
-/// Bytes moved per step of a long read, between signal checks.
+/// Bytes produced per step of a long read, between signal checks
+/// (PAGE_SIZE, as read_zero()).
 const CHUNK: usize = 4096;
-
-static ZEROES: [u8; CHUNK] = [0; CHUNK];
 
 /// `null_lseek` and `zero_lseek` of mem.c: every seek lands at 0.
 fn seek_to_start() -> Result<i64> {
     Ok(0)
 }
 
-/// Writes `buf.len()` bytes produced by `fill`, a chunk at a time, as
-/// read_zero() and get_random_bytes_user() do: a pending signal ends the
-/// read early (-ERESTARTSYS if nothing was read).
-fn read_chunks(
-    buf: &mut UserSliceWriter,
-    mut fill: impl FnMut(&mut [u8]) -> &[u8],
+/// Fills `buf` a step at a time, as read_zero() and
+/// get_random_bytes_user() do: `step` fills some bytes and returns how
+/// many, or how many it managed before a fault. A pending signal ends the
+/// read early; a fault ends it with the bytes so far (`EFAULT` if none).
+fn read_steps(
+    buf: &mut ReadBuf,
+    mut step: impl FnMut(&mut ReadBuf) -> core::result::Result<usize, usize>,
 ) -> Result<usize> {
-    let mut scratch = [0u8; 256];
     let mut done = 0;
     while !buf.is_empty() {
         if done > 0 && kernel::current!().signal_pending() {
             break;
         }
-        let chunk = fill(&mut scratch);
-        let n = chunk.len().min(buf.len());
-        buf.write_slice(&chunk[..n])?;
-        done += n;
+        match step(buf) {
+            Ok(n) => done += n,
+            Err(n) => {
+                done += n;
+                return if done > 0 { Ok(done) } else { Err(EFAULT) };
+            }
+        }
         sys::cond_resched();
     }
     Ok(done)
+}
+
+/// Zeroes `buf` with clear_user(), a page at a time, as read_zero().
+fn read_zeroes(buf: &mut ReadBuf) -> Result<usize> {
+    read_steps(buf, |buf| {
+        let n = buf.len().min(CHUNK);
+        buf.zero(n).map(|()| n)
+    })
 }
 
 struct Null;
@@ -52,7 +57,7 @@ struct Null;
 impl ClassDevice for Null {}
 
 impl FileOps for Null {
-    fn read(&self, _f: &File, _buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
+    fn read(&self, _f: &File, _buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
         Ok(0)
     }
     fn write(&self, _f: &File, buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
@@ -68,8 +73,8 @@ struct Zero;
 impl ClassDevice for Zero {}
 
 impl FileOps for Zero {
-    fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
-        read_chunks(buf, |_| &ZEROES[..])
+    fn read(&self, _f: &File, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+        read_zeroes(buf)
     }
     fn write(&self, _f: &File, buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
         Ok(buf.len())
@@ -84,8 +89,8 @@ struct Full;
 impl ClassDevice for Full {}
 
 impl FileOps for Full {
-    fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
-        read_chunks(buf, |_| &ZEROES[..])
+    fn read(&self, _f: &File, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+        read_zeroes(buf)
     }
     fn write(&self, _f: &File, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
         Err(ENOSPC)
@@ -101,10 +106,12 @@ struct Random;
 impl ClassDevice for Random {}
 
 impl FileOps for Random {
-    fn read(&self, _f: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
-        read_chunks(buf, |scratch| {
-            sys::random_bytes(scratch);
-            scratch
+    fn read(&self, _f: &File, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+        let mut scratch = [0u8; 256];
+        read_steps(buf, |buf| {
+            let n = buf.len().min(scratch.len());
+            sys::random_bytes(&mut scratch[..n]);
+            buf.write_slice(&scratch[..n]).map(|()| n).map_err(|_| 0)
         })
     }
     /// Like a write to /dev/urandom: mixed into the pool, not credited.

@@ -18,7 +18,7 @@ mod calendar;
 use super::{Class, ClassDevice};
 use crate::{
     sys::{realtime_ns, Clock, Restart, Timer, TimerOwner, WaitQueue},
-    vfs::{cap, poll, File, FileOps, PollTable},
+    vfs::{cap, poll, File, FileOps, PollTable, ReadBuf},
 };
 use abi::{RtcParam, RtcTime, RtcWkalrm};
 use calendar::LAST_SECOND;
@@ -30,7 +30,7 @@ use kernel::{
         lock::{mutex::MutexBackend, Guard},
         Arc, Mutex,
     },
-    uaccess::{UserSlice, UserSliceWriter},
+    uaccess::UserSlice,
 };
 
 const NSEC_PER_SEC: i64 = 1_000_000_000;
@@ -320,7 +320,7 @@ impl Rtc {
 
     /// Writes one interrupt word to a 4-byte or a long buffer, as
     /// rtc_dev_read(); returns its size.
-    fn put_word(buf: &mut UserSliceWriter, data: usize) -> Result<usize> {
+    fn put_word(buf: &mut ReadBuf, data: usize) -> Result<usize> {
         if buf.len() == core::mem::size_of::<u32>() {
             // A 4-byte read gets the low half, as rtc-dev's put_user().
             buf.write(&(data as u32))?;
@@ -417,7 +417,7 @@ impl FileOps for Rtc {
         self.busy.store(false, Ordering::Release);
     }
 
-    fn read(&self, file: &File, buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
+    fn read(&self, file: &File, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
         let len = buf.len();
         if len != core::mem::size_of::<u32>() && len < core::mem::size_of::<usize>() {
             return Err(EINVAL);

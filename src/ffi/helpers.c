@@ -7,6 +7,7 @@
 #include <linux/netlink.h>
 #include <linux/poll.h>
 #include <linux/skbuff.h>
+#include <linux/uaccess.h>
 #include <linux/wait.h>
 #include <net/net_namespace.h>
 #include "helpers.h"
@@ -62,4 +63,9 @@ void devnsfs_poll_wait(struct file *file, struct wait_queue_head *wq_head,
 u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval)
 {
 	return hrtimer_forward_now(timer, interval);
+}
+
+unsigned long devnsfs_clear_user(void __user *to, unsigned long n)
+{
+	return clear_user(to, n);
 }

@@ -27,5 +27,6 @@ void devnsfs_init_waitqueue_head(struct wait_queue_head *wq_head);
 void devnsfs_poll_wait(struct file *file, struct wait_queue_head *wq_head,
 		       struct poll_table_struct *pt);
 u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval);
+unsigned long devnsfs_clear_user(void __user *to, unsigned long n);
 
 #endif

@@ -3,12 +3,13 @@
 //! `file_operations` glue: a node's file operations reach a Rust object
 //! without a cdev, as binderfs does, so only a node of devnsfs can open it.
 
+use super::ReadBuf;
 use crate::ffi;
 use core::marker::PhantomData;
 use kernel::{
     error::from_result,
     prelude::*,
-    uaccess::{UserSlice, UserSliceReader, UserSliceWriter},
+    uaccess::{UserSlice, UserSliceReader},
 };
 
 /// `FMODE_WRITE` of include/linux/fs.h (a cast macro bindgen cannot see).
@@ -81,7 +82,7 @@ pub(crate) trait FileOps: Send + Sync + 'static {
         Ok(())
     }
     fn release(&self, _file: &File) {}
-    fn read(&self, _file: &File, _buf: &mut UserSliceWriter, _pos: &mut i64) -> Result<usize> {
+    fn read(&self, _file: &File, _buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
         Err(EINVAL)
     }
     fn write(&self, _file: &File, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
@@ -203,10 +204,10 @@ unsafe extern "C" fn read<R: Resolve>(
     ppos: *mut ffi::loff_t,
 ) -> isize {
     from_result(|| {
-        let mut writer = UserSlice::new(buf as usize, len).writer();
+        let mut out = ReadBuf::new(buf as usize, len);
         // SAFETY: the VFS passes an open file and a valid position.
         let (t, pos) = unsafe { (target::<R>(file), &mut *ppos) };
-        Ok(t.read(&File(file), &mut writer, pos)? as isize)
+        Ok(t.read(&File(file), &mut out, pos)? as isize)
     })
 }
 
