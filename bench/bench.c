@@ -89,7 +89,7 @@ static void row(const char *id, const char *what, const char *unit, struct stats
 {
 	double ratio = p.median > 0 ? d.median / p.median : 0;
 
-	printf("%-34s %10.2f %-7s ±%3.0f%%  %-30s %10.2f ±%3.0f%%  %6.2f\n", what, d.median,
+	printf("%-34s %10.2f %-7s ±%3.0f%%  %-34s %10.2f ±%3.0f%%  %7.3g\n", what, d.median,
 	       unit, spread(d), peer, p.median, spread(p), ratio);
 	fflush(stdout);
 	fprintf(json,
@@ -332,19 +332,30 @@ static double open_close(void *arg)
 	return (now() - t) / OPENS * 1e6;
 }
 
-static void case_open_close(void)
+/*
+ * One device of class_name in a new instance, measured by fn against the
+ * same fn on its devtmpfs twin.
+ */
+static void versus_twin(const char *class_name, measure_fn fn, const char *twin, const char *id,
+			const char *what, const char *unit)
 {
-	char *dir = scratch_dir("open"), path[512];
+	char *dir = scratch_dir(class_name), path[512], peer[64];
 	int ctl = mount_devnsfs(dir, NULL);
 	struct stats d, p;
 
-	if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, "null", "null"))
-		die("add null");
-	snprintf(path, sizeof(path), "%s/null", dir);
-	pair(reps, open_close, path, open_close, "/dev/null", &d, &p);
-	row("open_close", "2 open+close", "us", d, "/dev/null on devtmpfs", p);
+	if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, class_name, class_name))
+		die("add %s", class_name);
+	snprintf(path, sizeof(path), "%s/%s", dir, class_name);
+	snprintf(peer, sizeof(peer), "%s on devtmpfs", twin);
+	pair(reps, fn, path, fn, (void *)twin, &d, &p);
+	row(id, what, unit, d, peer, p);
 	close(ctl);
 	unmount(dir);
+}
+
+static void case_open_close(void)
+{
+	versus_twin("null", open_close, "/dev/null", "open_close", "2 open+close", "us");
 }
 
 /* Case 3: a container's /dev, set up and torn down. */
@@ -542,24 +553,41 @@ struct scale {
 	double bytes;	/* out: slab bytes per device */
 };
 
-static double devnsfs_fill(void *arg)
+/* Adds device i of a fill through the control node ctl. */
+typedef void (*add_fn)(int ctl, int i);
+
+static void devnsfs_add_nth(int ctl, int i)
 {
-	struct scale *s = arg;
-	char name[32], opts[32];
+	char name[32];
+
+	snprintf(name, sizeof(name), "d%d", i);
+	if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, name, "null"))
+		die("add %s", name);
+}
+
+static void binderfs_add_nth(int ctl, int i)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "b%d", i);
+	binder_add(ctl, name);
+}
+
+/*
+ * Fills a new instance with s->count devices; returns the time per add in
+ * us and leaves the slab growth per device in s->bytes.
+ */
+static double fill(struct scale *s, int ctl, add_fn add)
+{
 	long long before;
 	double t;
-	int ctl, i;
+	int i;
 
 	settle();
 	before = slab_bytes();
-	snprintf(opts, sizeof(opts), "max=%d", s->count);
-	ctl = mount_devnsfs(s->dir, opts);
 	t = now();
-	for (i = 0; i < s->count; i++) {
-		snprintf(name, sizeof(name), "d%d", i);
-		if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, name, "null"))
-			die("add %s", name);
-	}
+	for (i = 0; i < s->count; i++)
+		add(ctl, i);
 	t = now() - t;
 	settle();
 	s->bytes = (double)(slab_bytes() - before) / s->count;
@@ -568,28 +596,20 @@ static double devnsfs_fill(void *arg)
 	return t / s->count * 1e6;
 }
 
+static double devnsfs_fill(void *arg)
+{
+	struct scale *s = arg;
+	char opts[32];
+
+	snprintf(opts, sizeof(opts), "max=%d", s->count);
+	return fill(s, mount_devnsfs(s->dir, opts), devnsfs_add_nth);
+}
+
 static double binderfs_fill(void *arg)
 {
 	struct scale *s = arg;
-	char name[32];
-	long long before;
-	double t;
-	int ctl, i;
 
-	settle();
-	before = slab_bytes();
-	ctl = mount_binderfs(s->dir);
-	t = now();
-	for (i = 0; i < s->count; i++) {
-		snprintf(name, sizeof(name), "b%d", i);
-		binder_add(ctl, name);
-	}
-	t = now() - t;
-	settle();
-	s->bytes = (double)(slab_bytes() - before) / s->count;
-	close(ctl);
-	unmount(s->dir);
-	return t / s->count * 1e6;
+	return fill(s, mount_binderfs(s->dir), binderfs_add_nth);
 }
 
 static void case_scale(void)
@@ -649,17 +669,8 @@ static double read_gib(void *arg)
 
 static void case_zero_throughput(void)
 {
-	char *dir = scratch_dir("zero"), path[512];
-	int ctl = mount_devnsfs(dir, NULL);
-	struct stats d, p;
-
-	if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, "zero", "zero"))
-		die("add zero");
-	snprintf(path, sizeof(path), "%s/zero", dir);
-	pair(reps, read_gib, path, read_gib, "/dev/zero", &d, &p);
-	row("zero_read", "6 read 1 GiB in 64 KiB reads", "ms", d, "/dev/zero", p);
-	close(ctl);
-	unmount(dir);
+	versus_twin("zero", read_gib, "/dev/zero", "zero_read", "6 read 1 GiB in 64 KiB reads",
+		    "ms");
 }
 
 int main(int argc, char **argv)
@@ -681,7 +692,7 @@ int main(int argc, char **argv)
 	if (!json)
 		die("open %s", argv[1]);
 	fprintf(json, "{\"reps\": %d, \"rows\": [", reps);
-	printf("%-34s %10s %-7s %5s  %-30s %10s %5s  %6s\n", "case", "devnsfs", "unit", "spread",
+	printf("%-34s %10s %-7s %5s  %-34s %10s %5s  %7s\n", "case", "devnsfs", "unit", "spread",
 	       "peer", "peer", "spread", "ratio");
 #define RUN(n, fn) do { if (!only || strchr(only, n)) fn(); } while (0)
 	RUN('1', case_add_remove);
