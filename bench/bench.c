@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #define MAX_REPS 15
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static int reps = 5;
 static FILE *json;
@@ -380,7 +381,7 @@ static double devnsfs_dev_setup(void *arg)
 
 	for (n = 0; n < SETUPS; n++) {
 		ctl = mount_devnsfs(dir, "mode=0666");
-		for (i = 0; i < sizeof(mem_devices) / sizeof(mem_devices[0]); i++)
+		for (i = 0; i < ARRAY_SIZE(mem_devices); i++)
 			if (devnsfs_call(ctl, DEVNSFS_IOC_ADD, mem_devices[i][0], mem_devices[i][1]))
 				die("add %s", mem_devices[i][0]);
 		close(ctl);
@@ -407,7 +408,7 @@ static double runtime_dev_setup(void *arg)
 	for (n = 0; n < SETUPS; n++) {
 		if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_STRICTATIME, "mode=755,size=65536k"))
 			die("mount tmpfs");
-		for (i = 0; i < sizeof(binds) / sizeof(binds[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(binds); i++) {
 			snprintf(src, sizeof(src), "/dev/%s", binds[i]);
 			fd = open_at(dir, binds[i], O_CREAT | O_WRONLY);
 			if (fd < 0)
@@ -417,7 +418,7 @@ static double runtime_dev_setup(void *arg)
 			if (mount(src, dst, NULL, MS_BIND, NULL))
 				die("bind %s", src);
 		}
-		for (i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		for (i = 0; i < ARRAY_SIZE(links); i++) {
 			snprintf(dst, sizeof(dst), "%s/%s", dir, links[i][1]);
 			if (symlink(links[i][0], dst))
 				die("symlink %s", dst);

@@ -174,7 +174,7 @@ TEST_F(rtc, dates_round_trip_with_weekday_and_yearday)
 	};
 	unsigned int i;
 
-	for (i = 0; i < sizeof(dates) / sizeof(dates[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(dates); i++) {
 		const int *d = dates[i];
 		struct rtc_time set = date(d[0], d[1], d[2], d[3], d[4], d[5]), rt, want;
 		time_t t;
@@ -204,7 +204,7 @@ TEST_F(rtc, bad_dates_are_einval_and_change_nothing)
 	time_t before = time(NULL), t;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-EINVAL, rtc_call(self->fd, RTC_SET_TIME, &bad[i])) TH_LOG("date %d", i);
 		wk.time = bad[i];
 		EXPECT_EQ(-EINVAL, rtc_call(self->fd, RTC_WKALM_SET, &wk)) TH_LOG("date %d", i);
