@@ -13,7 +13,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 kdir=$1 out=$2 job=$3 mode=${4:-file}
-timeout_s=${DEVNSFS_GUEST_TIMEOUT:-1200}
+timeout_s=${DEVNSFS_GUEST_TIMEOUT:-3000}
 bzimage=$kdir/arch/x86/boot/bzImage
 [ -f "$bzimage" ] || die "no kernel image at $bzimage"
 case "$out$DEVNSFS_TOP$DEVNSFS_CACHE" in

@@ -51,7 +51,7 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-TEST_F_TIMEOUT(num, ids_increase_and_numbers_are_never_reused, 900)
+TEST_F_TIMEOUT(num, ids_increase_and_numbers_are_never_reused, 1800)
 {
 	unsigned long long *devs = calloc(CYCLES, sizeof(*devs));
 	struct devnsfs_device d;

@@ -8,8 +8,10 @@ kmemleak=/sys/kernel/debug/kmemleak
 
 run() {
 	echo "devnsfs-guest: running $1"
-	timeout 900 "./$1" >"$out/$1.tap" 2>&1
+	start=$(date +%s)
+	timeout 1800 "./$1" >"$out/$1.tap" 2>&1
 	echo $? >"$out/$1.rc"
+	echo "devnsfs-guest: $1 took $(($(date +%s) - start)) s"
 }
 
 cd "$DEVNSFS_TOP/selftests" || exit 1
