@@ -63,9 +63,8 @@ impl Timer {
         let (clock_id, mode) = Self::clock_mode(clock);
         pin_init!(Self {
             raw <- Opaque::ffi_init(move |slot: *mut ffi::hrtimer| {
-                // SAFETY: `slot` is valid for writes and pinned;
-                // hrtimer_init() initialises it in place, then the
-                // callback is set before anyone can start the timer.
+                // SAFETY: `slot` is valid for writes and pinned: initialised
+                // in place, with its callback set before anyone can start it.
                 unsafe {
                     ffi::hrtimer_init(slot, clock_id, mode);
                     (*slot).function = Some(expired::<T, ID>);
