@@ -11,7 +11,7 @@ log "module against $kdir"
 "$DEVNSFS_TOP/scripts/module.sh" "$kdir" modules >/dev/null
 "$DEVNSFS_TOP/scripts/selftests.sh"
 
-out=$DEVNSFS_CACHE/runs/check
+out=${DEVNSFS_RUN_DIR:-$DEVNSFS_CACHE/runs/check}
 rm -rf "$out"
 mkdir -p "$out"
 log "booting the guest; results and logs in $out"

@@ -45,11 +45,16 @@ while IFS= read -r line; do
 done < <(cat "${frags[@]}")
 [ $bad = 0 ] || die "the $variant config lost requested options (see $out/config.log)"
 
+# Every line of build.log starts with the seconds since the build began, so
+# scripts/kbuild-times.sh can tell where the time goes.
 start=$SECONDS
-kmake -j"$(nproc)" all >"$out/build.log" 2>&1 || {
+kmake -j"$(nproc)" all 2>&1 |
+	perl -MTime::HiRes=time -ne 'BEGIN { $|=1; $t0 = time } printf "%8.2f %s", time - $t0, $_' \
+	>"$out/build.log" || {
 	tail -n 30 "$out/build.log" >&2
 	die "kernel build failed, see $out/build.log"
 }
 log "built the $variant kernel in $((SECONDS - start)) s"
+echo "$((SECONDS - start))" >"$out/build-seconds"
 touch "$out/.devnsfs-built"
 echo "$out"
