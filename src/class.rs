@@ -21,12 +21,39 @@ pub(crate) trait ClassDevice: FileOps {
     fn revoke(&self) {}
 }
 
+/// The longest class name: `DEVNSFS_CLASS_MAX` less the NUL.
+pub(crate) const CLASS_NAME_MAX: usize = 15;
+
 /// A device class.
 pub(crate) struct Class {
-    /// What `DEVNSFS_IOC_ADD` names it by (at most 15 bytes).
-    pub(crate) name: &'static CStr,
-    /// Makes the state of a new device.
-    pub(crate) create: fn() -> Result<Arc<dyn ClassDevice>>,
+    name: &'static CStr,
+    create: fn() -> Result<Arc<dyn ClassDevice>>,
+}
+
+impl Class {
+    /// A class called `name` (at most [`CLASS_NAME_MAX`] bytes: a longer
+    /// name fails to compile, since classes are constants) whose devices'
+    /// state `create` makes.
+    pub(crate) const fn new(
+        name: &'static CStr,
+        create: fn() -> Result<Arc<dyn ClassDevice>>,
+    ) -> Self {
+        assert!(
+            name.len() <= CLASS_NAME_MAX,
+            "class names have at most 15 bytes"
+        );
+        Self { name, create }
+    }
+
+    /// What `DEVNSFS_IOC_ADD` names it by.
+    pub(crate) fn name(&self) -> &'static CStr {
+        self.name
+    }
+
+    /// The state of a new device of this class.
+    pub(crate) fn create(&self) -> Result<Arc<dyn ClassDevice>> {
+        (self.create)()
+    }
 }
 
 /// Every class devnsfs offers.

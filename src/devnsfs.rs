@@ -8,7 +8,6 @@
 use kernel::prelude::*;
 
 mod class;
-mod control;
 mod device;
 mod devnum;
 mod ffi;

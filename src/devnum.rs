@@ -10,18 +10,17 @@
 //! lazily, up to the `max_majors` module parameter. Numbers consumed by the
 //! containers of one host user count against that user's budget.
 
-use crate::{ffi, params, sys::edquot, vfs::Kuid};
+use crate::{
+    params,
+    sys::{edquot, ChrdevRegion},
+    vfs::{Kuid, MINOR_BITS},
+};
 use kernel::{
-    c_str,
-    error::to_result,
-    new_mutex,
+    c_str, new_mutex,
     prelude::*,
     rbtree::{RBTree, RBTreeNode},
     sync::{Arc, Mutex},
 };
-
-/// `MINORBITS` of include/linux/kdev_t.h.
-const MINOR_BITS: u32 = 20;
 
 /// Name of the reserved ranges in /proc/devices.
 const REGION_NAME: &CStr = c_str!("devnsfs");
@@ -42,7 +41,7 @@ impl Number {
 }
 
 /// The module-wide number allocator.
-#[pin_data(PinnedDrop)]
+#[pin_data]
 pub(crate) struct DevNumbers {
     #[pin]
     inner: Mutex<Inner>,
@@ -54,38 +53,25 @@ pub(crate) struct DevNumbers {
 }
 
 struct Inner {
-    majors: KVec<u32>,
+    /// The reserved majors, in the order ids reach them; released when
+    /// the allocator goes (module unload: no device is left by then).
+    majors: KVec<ChrdevRegion>,
     next_id: u64,
     /// Numbers consumed so far, per host user.
     spent: RBTree<Kuid, u64>,
-}
-
-fn reserve_major(minors: u32) -> Result<u32> {
-    let mut devt = 0u32;
-    // SAFETY: `devt` is a valid out-parameter; the name is a static string.
-    to_result(unsafe {
-        ffi::alloc_chrdev_region(&mut devt, 0, minors, REGION_NAME.as_char_ptr())
-    })?;
-    Ok(devt >> MINOR_BITS)
-}
-
-fn release_major(major: u32, minors: u32) {
-    // SAFETY: the range was reserved by `reserve_major` with this count.
-    unsafe { ffi::unregister_chrdev_region(major << MINOR_BITS, minors) };
 }
 
 impl DevNumbers {
     /// Reserves the first major and reads the module parameters.
     pub(crate) fn new() -> Result<Arc<Self>> {
         let minors = params::MINORS_PER_MAJOR.get().clamp(2, 1 << MINOR_BITS);
-        let max_majors = params::MAX_MAJORS.get().max(1) as usize;
+        let max_majors = usize::try_from(params::MAX_MAJORS.get().max(1)).map_err(|_| EINVAL)?;
         let mut majors = KVec::with_capacity(max_majors, GFP_KERNEL)?;
-        let first_major = reserve_major(minors)?;
-        if let Err(e) = majors.push(first_major, GFP_KERNEL) {
-            release_major(first_major, minors);
-            return Err(e.into());
-        }
-        let numbers = Arc::pin_init(
+        let first = ChrdevRegion::reserve_major(minors, REGION_NAME)?;
+        let first_major = first.major();
+        // Cannot fail: there is room for max_majors (at least 1).
+        majors.push(first, GFP_KERNEL)?;
+        Arc::pin_init(
             pin_init!(Self {
                 inner <- new_mutex!(Inner {
                     majors,
@@ -98,12 +84,7 @@ impl DevNumbers {
                 budget: params::USER_BUDGET.get().into(),
             }),
             GFP_KERNEL,
-        );
-        if numbers.is_err() {
-            // No `DevNumbers` exists to release the range on drop.
-            release_major(first_major, minors);
-        }
-        numbers
+        )
     }
 
     /// The number of every control node: minor 0 of the first major, like
@@ -139,14 +120,13 @@ impl DevNumbers {
             if inner.majors.len() >= self.max_majors {
                 return Err(ENOSPC);
             }
-            let major = reserve_major(self.minors).map_err(|_| ENOSPC)?;
-            // Cannot fail: the vector was created with room for max_majors.
-            if inner.majors.push(major, GFP_KERNEL).is_err() {
-                release_major(major, self.minors);
-                return Err(ENOMEM);
-            }
+            let region =
+                ChrdevRegion::reserve_major(self.minors, REGION_NAME).map_err(|_| ENOSPC)?;
+            // Cannot fail: the vector was created with room for max_majors
+            // (on failure the region is released as it is dropped).
+            inner.majors.push(region, GFP_KERNEL)?;
         }
-        let major = inner.majors[index];
+        let major = inner.majors.get(index).ok_or(ENOSPC)?.major();
         if let Some(node) = new_charge {
             inner.spent.insert(node);
         }
@@ -159,19 +139,8 @@ impl DevNumbers {
         Ok(Number {
             id,
             major,
-            minor: (id % u64::from(self.minors)) as u32,
+            // Below `minors`, a u32.
+            minor: u32::try_from(id % u64::from(self.minors)).map_err(|_| ENOSPC)?,
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for DevNumbers {
-    fn drop(self: Pin<&mut Self>) {
-        // No instance (and so no device) is left: every superblock holds a
-        // reference on the module, and the module owns the last `Arc`.
-        let inner = self.inner.lock();
-        for &major in inner.majors.iter() {
-            release_major(major, self.minors);
-        }
     }
 }

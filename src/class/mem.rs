@@ -149,19 +149,7 @@ fn random() -> Result<Arc<dyn ClassDevice>> {
     Ok(Arc::new(Random, GFP_KERNEL)?)
 }
 
-pub(super) const NULL: Class = Class {
-    name: c_str!("null"),
-    create: null,
-};
-pub(super) const ZERO: Class = Class {
-    name: c_str!("zero"),
-    create: zero,
-};
-pub(super) const FULL: Class = Class {
-    name: c_str!("full"),
-    create: full,
-};
-pub(super) const RANDOM: Class = Class {
-    name: c_str!("random"),
-    create: random,
-};
+pub(super) const NULL: Class = Class::new(c_str!("null"), null);
+pub(super) const ZERO: Class = Class::new(c_str!("zero"), zero);
+pub(super) const FULL: Class = Class::new(c_str!("full"), full);
+pub(super) const RANDOM: Class = Class::new(c_str!("random"), random);

@@ -323,6 +323,7 @@ impl Rtc {
     fn put_word(buf: &mut ReadBuf, data: usize) -> Result<usize> {
         if buf.len() == core::mem::size_of::<u32>() {
             // A 4-byte read gets the low half, as rtc-dev's put_user().
+            // CAST: that truncation is the ABI.
             buf.write(&(data as u32))?;
             Ok(core::mem::size_of::<u32>())
         } else {
@@ -440,9 +441,7 @@ impl FileOps for Rtc {
     }
 
     fn poll(&self, file: &File, table: &PollTable) -> u32 {
-        // SAFETY: the queue is part of the device state, which the node's
-        // inode keeps alive until after the last close of `file`.
-        unsafe { self.readers.poll_wait(file, table) };
+        self.readers.poll_wait(file, table);
         // Tested after queueing, so a revocation in between is seen.
         if self.dead.load(Ordering::Acquire) {
             poll::ERR | poll::HUP
@@ -495,13 +494,16 @@ impl FileOps for Rtc {
             abi::AIE_ON | abi::AIE_OFF => self.alarm_irq_enable(cmd == abi::AIE_ON)?,
             abi::UIE_ON | abi::UIE_OFF => self.update_irq_enable(cmd == abi::UIE_ON)?,
             abi::PIE_ON | abi::PIE_OFF => self.periodic_irq_enable(cmd == abi::PIE_ON)?,
+            // The frequency is 1 to MAX_FREQ: both conversions are exact.
             abi::IRQP_READ => user(core::mem::size_of::<usize>())
                 .writer()
-                .write(&(self.frequency() as usize))?,
+                .write(&usize::try_from(self.frequency()).map_err(|_| EINVAL)?)?,
             abi::IRQP_READ32 => user(core::mem::size_of::<u32>())
                 .writer()
-                .write(&(self.frequency() as u32))?,
-            // The rtc core takes the frequency as an int.
+                .write(&u32::try_from(self.frequency()).map_err(|_| EINVAL)?)?,
+            // CAST: the rtc core takes the frequency as an int, truncating
+            // the argument as C's conversion does; set_frequency() then
+            // rejects what is out of range.
             abi::IRQP_SET | abi::IRQP_SET32 => self.set_frequency(arg as u32 as i32)?,
             abi::PARAM_GET => {
                 let (mut reader, mut writer) =
@@ -525,7 +527,4 @@ fn create() -> Result<Arc<dyn ClassDevice>> {
     Ok(Rtc::new()?)
 }
 
-pub(super) const RTC: Class = Class {
-    name: c_str!("rtc"),
-    create,
-};
+pub(super) const RTC: Class = Class::new(c_str!("rtc"), create);

@@ -6,7 +6,10 @@
 //! Linux 6.12's `CondVar` cannot serve here: its sleepers test their
 //! condition before they queue, so a waker that takes no lock (an hrtimer
 //! callback) can slip in between and the wakeup is lost; and poll(2) cannot
-//! register with it. This follows `___wait_event()` instead.
+//! register with it. This follows `___wait_event()` instead, and frees
+//! itself as the kernel's `PollCondVar` (7.x) does: pollers are detached
+//! with `__wake_up_pollfree()` and an RCU grace period passes before the
+//! memory goes, so that registering with `poll_wait` is safe.
 
 use crate::{
     ffi,
@@ -16,7 +19,7 @@ use core::mem::MaybeUninit;
 use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
 
 /// A wait queue head.
-#[pin_data]
+#[pin_data(PinnedDrop)]
 pub(crate) struct WaitQueue {
     #[pin]
     raw: Opaque<ffi::wait_queue_head>,
@@ -49,11 +52,11 @@ impl WaitQueue {
         // not moved) until finish_wait() below takes it off the queue.
         unsafe { ffi::init_wait_entry(entry, 0) };
         let result = loop {
+            // CAST: TASK_INTERRUPTIBLE is 1.
+            let state = ffi::TASK_INTERRUPTIBLE as i32;
             // SAFETY: `self.raw` is an initialised head and `entry` an
             // initialised entry that outlives its time on the queue.
-            let signalled = unsafe {
-                ffi::prepare_to_wait_event(self.raw.get(), entry, ffi::TASK_INTERRUPTIBLE as i32)
-            };
+            let signalled = unsafe { ffi::prepare_to_wait_event(self.raw.get(), entry, state) };
             if cond() {
                 break Ok(());
             }
@@ -85,14 +88,25 @@ impl WaitQueue {
     }
 
     /// Registers `file`'s poll(2), select(2) or epoll call with the queue.
-    ///
-    /// # Safety
-    ///
-    /// The queue lives until `file` is released: epoll keeps its entry on
-    /// the queue until then.
-    pub(crate) unsafe fn poll_wait(&self, file: &File, table: &PollTable) {
-        // SAFETY: `file` and `table` come from one `poll` call of the VFS;
-        // the caller vouches for the queue outliving the file.
+    /// epoll may keep its entry queued after the call returns; dropping
+    /// the queue detaches it (see `PinnedDrop`).
+    pub(crate) fn poll_wait(&self, file: &File, table: &PollTable) {
+        // The head is pinned and detaches every entry before it is freed.
+        // SAFETY: `file` and `table` come from one `poll` call of the VFS
+        // (their invariants); the head is initialised.
         unsafe { ffi::devnsfs_poll_wait(file.as_ptr(), self.raw.get(), table.as_ptr()) };
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for WaitQueue {
+    fn drop(self: Pin<&mut Self>) {
+        // Every poller woken with POLLFREE unhooks its entry (under RCU).
+        // SAFETY: the head is initialised; nobody sleeps on it any more.
+        unsafe { ffi::__wake_up_pollfree(self.raw.get()) };
+        // Waits until no epoll can still be looking at an entry here.
+        // SAFETY: may sleep: owners drop queues in process context (with
+        // the last file or the instance).
+        unsafe { ffi::synchronize_rcu() };
     }
 }

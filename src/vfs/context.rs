@@ -21,6 +21,7 @@ impl ParamSpec {
             type_: kind,
             opt,
             flags: 0,
+            // CAST: fs_parser reads `data` of a u32 spec as the number base.
             data: data as *const core::ffi::c_void,
         })
     }
@@ -84,6 +85,12 @@ impl Parsed {
 }
 
 /// A filesystem context being set up, borrowed for one call.
+///
+/// # Invariants
+///
+/// `0` is a live `fs_context` for as long as the value exists: values are
+/// made only by the `fs_context_operations` callbacks of this layer, on
+/// their stack, and lent out as `&FsContext`.
 pub(crate) struct FsContext(pub(super) *mut ffi::fs_context);
 
 impl FsContext {
@@ -125,7 +132,8 @@ impl FsContext {
                 &mut result,
             )
         };
-        let opt = kernel::error::to_result(opt).map(|()| opt)?;
-        Ok(Parsed(opt as u8, result))
+        kernel::error::to_result(opt)?;
+        // `opt` is the `opt` byte of the matching table entry.
+        Ok(Parsed(u8::try_from(opt).map_err(|_| EINVAL)?, result))
     }
 }

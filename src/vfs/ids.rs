@@ -3,6 +3,7 @@
 //! Kernel user and group ids, and the user namespaces that map them.
 
 use crate::ffi;
+use core::marker::PhantomData;
 
 /// A kernel-internal (global) user id.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -51,56 +52,58 @@ impl Kgid {
     }
 }
 
-/// A user namespace that a superblock pins for its whole life.
+/// A user namespace, borrowed from whatever pins it for `'a` (a
+/// superblock, a network namespace, the credentials of an open file).
 ///
 /// # Invariants
 ///
-/// `0` points to a live `user_namespace` for as long as this value exists.
+/// `ptr` points to a live `user_namespace` for the whole of `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct UserNs(*mut ffi::user_namespace);
+pub(crate) struct UserNs<'a> {
+    ptr: *mut ffi::user_namespace,
+    _pinned_by: PhantomData<&'a ffi::user_namespace>,
+}
 
-// SAFETY: a user namespace is immutable after creation apart from its
-// refcount and maps, which the kernel accesses with its own synchronisation.
-unsafe impl Send for UserNs {}
-// SAFETY: as above.
-unsafe impl Sync for UserNs {}
-
-impl UserNs {
+impl<'a> UserNs<'a> {
     /// # Safety
     ///
-    /// `ns` must stay valid for as long as the result and its copies exist.
+    /// `ns` is a live user namespace that something pins for all of `'a`.
     pub(crate) unsafe fn from_raw(ns: *mut ffi::user_namespace) -> Self {
-        // INVARIANT: the caller guarantees validity.
-        Self(ns)
+        // INVARIANT: guaranteed by the caller.
+        Self {
+            ptr: ns,
+            _pinned_by: PhantomData,
+        }
     }
 
-    /// The namespace itself, for the netns index of `uevent`.
-    pub(crate) fn as_ptr(self) -> *mut ffi::user_namespace {
-        self.0
+    /// The namespace's identity: equal keys name the same live namespace.
+    pub(crate) fn key(self) -> usize {
+        // CAST: a pointer's address, as an identity.
+        self.ptr as usize
     }
 
     /// uid 0 of this namespace, if it maps it.
     pub(crate) fn root_uid(self) -> Option<Kuid> {
-        // SAFETY: `self.0` is valid (type invariant).
-        Kuid::from_raw(unsafe { ffi::make_kuid(self.0, 0) })
+        // SAFETY: `self.ptr` is live (type invariant).
+        Kuid::from_raw(unsafe { ffi::make_kuid(self.ptr, 0) })
     }
 
     /// gid 0 of this namespace, if it maps it.
     pub(crate) fn root_gid(self) -> Option<Kgid> {
-        // SAFETY: `self.0` is valid (type invariant).
-        Kgid::from_raw(unsafe { ffi::make_kgid(self.0, 0) })
+        // SAFETY: `self.ptr` is live (type invariant).
+        Kgid::from_raw(unsafe { ffi::make_kgid(self.ptr, 0) })
     }
 
     /// `uid` as this namespace sees it (the overflow uid when unmapped).
     pub(crate) fn uid_value(self, uid: Kuid) -> u32 {
-        // SAFETY: `self.0` is valid (type invariant).
-        unsafe { ffi::from_kuid_munged(self.0, uid.raw()) }
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { ffi::from_kuid_munged(self.ptr, uid.raw()) }
     }
 
     /// `gid` as this namespace sees it (the overflow gid when unmapped).
     pub(crate) fn gid_value(self, gid: Kgid) -> u32 {
-        // SAFETY: `self.0` is valid (type invariant).
-        unsafe { ffi::from_kgid_munged(self.0, gid.raw()) }
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { ffi::from_kgid_munged(self.ptr, gid.raw()) }
     }
 
     /// The host user charged for what this namespace consumes: the owner of
@@ -108,12 +111,12 @@ impl UserNs {
     /// for the initial user namespace itself.
     pub(crate) fn host_owner(self) -> Option<Kuid> {
         let init = core::ptr::addr_of_mut!(ffi::init_user_ns);
-        let mut ns = self.0;
+        let mut ns = self.ptr;
         if ns == init {
             return None;
         }
         // SAFETY: every namespace pins its parent, so each `parent` pointer
-        // on the chain from a valid namespace is valid; the chain ends at
+        // on the chain from a live namespace is live; the chain ends at
         // `init_user_ns`.
         unsafe {
             while (*ns).parent != init {
@@ -123,3 +126,10 @@ impl UserNs {
         }
     }
 }
+
+// SAFETY: a user namespace is immutable after creation apart from its
+// refcount and maps, which the kernel accesses with its own synchronisation;
+// the borrow keeps it alive wherever the value goes.
+unsafe impl Send for UserNs<'_> {}
+// SAFETY: as above.
+unsafe impl Sync for UserNs<'_> {}

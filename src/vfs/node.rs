@@ -4,84 +4,117 @@
 
 use super::{
     file::{FileOps, Fops, Resolve},
-    ids::{Kgid, Kuid},
+    ids::{Kgid, Kuid, UserNs},
 };
 use crate::ffi;
+use core::marker::PhantomData;
 use kernel::{prelude::*, sync::Arc};
 
-/// A superblock of a mounted (or mounting) instance.
+/// `MINORBITS` of include/linux/kdev_t.h.
+pub(crate) const MINOR_BITS: u32 = 20;
+const MINOR_MASK: u32 = (1 << MINOR_BITS) - 1;
+
+/// `S_IFCHR` as an `umode_t`.
+pub(super) const S_IFCHR: ffi::umode_t = {
+    // CAST: u16::MAX widened to u32 (`From` is not const).
+    assert!(ffi::S_IFCHR <= ffi::umode_t::MAX as u32);
+    // CAST: checked to fit just above, at compile time.
+    ffi::S_IFCHR as ffi::umode_t
+};
+
+/// A superblock of a mounted (or mounting) instance, borrowed from a VFS
+/// callback's arguments (an open file, a mount or remount context, a
+/// directory operation) for `'a`, as `miscdevice` ties `device()` to
+/// `&self`. There is no way to keep one beyond what pins it.
 ///
 /// # Invariants
 ///
-/// `0` is a superblock with a root dentry, valid for as long as the value
-/// exists: the instance holding it is dropped in `kill_sb`.
+/// `ptr` is a superblock with a root dentry, live for the whole of `'a`.
 #[derive(Clone, Copy)]
-pub(crate) struct SuperRef(*mut ffi::super_block);
+pub(crate) struct SuperRef<'a> {
+    ptr: *mut ffi::super_block,
+    _pinned_by: PhantomData<&'a ffi::super_block>,
+}
 
 // SAFETY: the superblock's fields used here are protected by the root
-// inode's lock or are immutable after set-up.
-unsafe impl Send for SuperRef {}
+// inode's lock or are immutable after set-up; the borrow keeps it alive.
+unsafe impl Send for SuperRef<'_> {}
 // SAFETY: as above.
-unsafe impl Sync for SuperRef {}
+unsafe impl Sync for SuperRef<'_> {}
 
-impl SuperRef {
+impl<'a> SuperRef<'a> {
     /// # Safety
     ///
-    /// `sb` has a root dentry and outlives the result and its copies.
+    /// `sb` has a root dentry and stays live for all of `'a`.
     pub(super) unsafe fn new(sb: *mut ffi::super_block) -> Self {
         // INVARIANT: guaranteed by the caller.
-        Self(sb)
+        Self {
+            ptr: sb,
+            _pinned_by: PhantomData,
+        }
     }
 
     pub(super) fn as_ptr(self) -> *mut ffi::super_block {
-        self.0
+        self.ptr
     }
 
     /// The superblock's device number (anonymous, unique among live
     /// superblocks) as (major, minor): what stat(2) reports as `st_dev`.
     pub(crate) fn dev(self) -> (u32, u32) {
         // SAFETY: `s_dev` is set before `fill_super` and never changes.
-        let dev = unsafe { (*self.0).s_dev };
-        (dev >> 20, dev & 0xf_ffff)
+        let dev = unsafe { (*self.ptr).s_dev };
+        (dev >> MINOR_BITS, dev & MINOR_MASK)
     }
 
     /// The user namespace owning the instance.
-    pub(crate) fn user_ns(self) -> super::ids::UserNs {
+    pub(crate) fn user_ns(self) -> UserNs<'a> {
         // SAFETY: the superblock pins `s_user_ns` for its life, which
-        // outlasts this value (type invariant).
-        unsafe { super::ids::UserNs::from_raw((*self.0).s_user_ns) }
+        // covers `'a` (type invariant).
+        unsafe { UserNs::from_raw((*self.ptr).s_user_ns) }
+    }
+
+    /// The root directory's inode.
+    fn root_dir(self) -> *mut ffi::inode {
+        // SAFETY: `s_root` of a live superblock is a live dentry with an
+        // inode (type invariant); neither changes while it lives.
+        unsafe { (*(*self.ptr).s_root).d_inode }
     }
 
     /// Locks the root directory, as a directory operation of the VFS does.
-    pub(crate) fn lock_root(&self) -> RootGuard {
-        // SAFETY: `s_root` of a live superblock is a live dentry (type
-        // invariant) with an inode.
-        let dir = unsafe { (*(*self.0).s_root).d_inode };
-        // SAFETY: `dir` is a live inode.
-        unsafe { ffi::devnsfs_inode_lock(dir) };
-        RootGuard(RootLocked { sb: *self })
+    pub(crate) fn lock_root(self) -> RootGuard<'a> {
+        // SAFETY: the root inode is live for `'a`.
+        unsafe { ffi::devnsfs_inode_lock(self.root_dir()) };
+        // INVARIANT: locked just above; the guard unlocks it when dropped.
+        RootGuard(RootLocked { sb: self })
     }
 }
 
 /// Proof that the root directory of `sb` is locked.
-pub(crate) struct RootLocked {
-    sb: SuperRef,
+///
+/// # Invariants
+///
+/// The root directory of `sb` is locked (`inode_lock`) for as long as the
+/// value exists: it is made only by `SuperRef::lock_root`, whose guard
+/// unlocks it, or for the duration of a VFS directory operation that holds
+/// the lock (`assume_locked`).
+pub(crate) struct RootLocked<'a> {
+    sb: SuperRef<'a>,
 }
 
 /// Unlocks the root directory when dropped.
-pub(crate) struct RootGuard(RootLocked);
+pub(crate) struct RootGuard<'a>(RootLocked<'a>);
 
-impl core::ops::Deref for RootGuard {
-    type Target = RootLocked;
-    fn deref(&self) -> &RootLocked {
+impl<'a> core::ops::Deref for RootGuard<'a> {
+    type Target = RootLocked<'a>;
+    fn deref(&self) -> &RootLocked<'a> {
         &self.0
     }
 }
 
-impl Drop for RootGuard {
+impl Drop for RootGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: `lock_root` locked this inode, which is still live.
-        unsafe { ffi::devnsfs_inode_unlock((*(*self.0.sb.0).s_root).d_inode) };
+        // SAFETY: `lock_root` locked this inode, which is live for `'a`.
+        unsafe { ffi::devnsfs_inode_unlock(self.0.sb.root_dir()) };
     }
 }
 
@@ -109,12 +142,18 @@ unsafe impl Send for Node {}
 // SAFETY: as above.
 unsafe impl Sync for Node {}
 
-impl RootLocked {
+impl<'a> RootLocked<'a> {
     /// # Safety
     ///
     /// The root directory of `sb` must be locked for the result's lifetime.
-    pub(super) unsafe fn assume_locked(sb: SuperRef) -> Self {
+    pub(super) unsafe fn assume_locked(sb: SuperRef<'a>) -> Self {
+        // INVARIANT: guaranteed by the caller.
         Self { sb }
+    }
+
+    /// The superblock whose root is locked.
+    pub(crate) fn super_block(&self) -> SuperRef<'a> {
+        self.sb
     }
 
     /// Creates a character device node whose files use `R`'s operations;
@@ -128,7 +167,9 @@ impl RootLocked {
         R::Target: FileOps,
     {
         let len = i32::try_from(spec.name.len()).map_err(|_| EINVAL)?;
-        let sb = self.sb.0;
+        // Only where `unsigned long` (usize) is 32 bits can ids outgrow inode numbers.
+        let ino = usize::try_from(spec.ino).map_err(|_| ENOSPC)?;
+        let sb = self.sb.as_ptr();
         // SAFETY: `sb` is live (type invariant of `SuperRef`).
         let inode = unsafe { ffi::new_inode(sb) };
         if inode.is_null() {
@@ -138,8 +179,8 @@ impl RootLocked {
         // SAFETY: `inode` is new and only ours; the fops table is a
         // promoted constant that lives forever.
         unsafe {
-            (*inode).i_ino = spec.ino as _;
-            ffi::init_special_inode(inode, (ffi::S_IFCHR as u16) | spec.perm, spec.devt);
+            (*inode).i_ino = ino;
+            ffi::init_special_inode(inode, S_IFCHR | spec.perm, spec.devt);
             (*inode).__bindgen_anon_3.i_fop = &Fops::<R>::TABLE;
             (*inode).i_uid = spec.uid.raw();
             (*inode).i_gid = spec.gid.raw();
@@ -213,10 +254,9 @@ impl UnlinkCall {
         // locked (type invariant).
         unsafe {
             let name = &(*self.dentry).d_name;
-            core::slice::from_raw_parts(
-                name.name,
-                name.__bindgen_anon_1.__bindgen_anon_1.len as usize,
-            )
+            // CAST: a u32 length fits usize on every 64-bit architecture.
+            let len = name.__bindgen_anon_1.__bindgen_anon_1.len as usize;
+            core::slice::from_raw_parts(name.name, len)
         }
     }
 }
@@ -228,7 +268,7 @@ impl Node {
     }
 
     /// Changes the permission bits of the node's inode.
-    pub(crate) fn set_perm(&self, _root: &RootLocked, perm: u16) {
+    pub(crate) fn set_perm(&self, _root: &RootLocked<'_>, perm: u16) {
         // SAFETY: the node is live (type invariant) and the directory
         // locked, which excludes concurrent removal.
         unsafe {
