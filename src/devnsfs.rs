@@ -15,6 +15,7 @@ mod fs;
 mod instance;
 mod params;
 mod sys;
+mod tenant;
 mod uevent;
 mod vfs;
 

@@ -7,18 +7,14 @@
 //! number derives from the id: id / minors_per_major picks a reserved major,
 //! id % minors_per_major is the minor. Majors are reserved whole with
 //! alloc_chrdev_region(), so no other driver can take those numbers, and
-//! lazily, up to the `max_majors` module parameter. Numbers consumed by the
-//! containers of one host user count against that user's budget.
+//! lazily, up to the `max_majors` module parameter. The last `reserved`
+//! numbers of that range are kept for instances of the initial user
+//! namespace; budgets per container are `tenant`'s.
 
-use crate::{
-    params,
-    sys::{edquot, ChrdevRegion},
-    vfs::{Kuid, MINOR_BITS},
-};
+use crate::{params, sys::ChrdevRegion, vfs::MINOR_BITS};
 use kernel::{
     c_str, new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNode},
     sync::{Arc, Mutex},
 };
 
@@ -41,6 +37,8 @@ impl Number {
 }
 
 /// The module-wide number allocator.
+///
+/// Lock order: `DevNumbers::inner` is taken last (after `Budgets::ledger`).
 #[pin_data]
 pub(crate) struct DevNumbers {
     #[pin]
@@ -49,7 +47,10 @@ pub(crate) struct DevNumbers {
     first_major: u32,
     minors: u32,
     max_majors: usize,
-    budget: u64,
+    /// The first id past the range: max_majors * minors.
+    end_id: u64,
+    /// Ids only uncharged (initial-namespace) instances may take.
+    reserved: u64,
 }
 
 struct Inner {
@@ -57,8 +58,6 @@ struct Inner {
     /// the allocator goes (module unload: no device is left by then).
     majors: KVec<ChrdevRegion>,
     next_id: u64,
-    /// Numbers consumed so far, per host user.
-    spent: RBTree<Kuid, u64>,
 }
 
 impl DevNumbers {
@@ -71,17 +70,18 @@ impl DevNumbers {
         let first_major = first.major();
         // Cannot fail: there is room for max_majors (at least 1).
         majors.push(first, GFP_KERNEL)?;
+        let end_id = u64::from(params::MAX_MAJORS.get().max(1)) * u64::from(minors);
         Arc::pin_init(
             pin_init!(Self {
-                inner <- new_mutex!(Inner {
-                    majors,
-                    next_id: 1,
-                    spent: RBTree::new(),
-                }),
+                inner <- new_mutex!(
+                    Inner { majors, next_id: 1 },
+                    "DevNumbers::inner"
+                ),
                 first_major,
                 minors,
                 max_majors,
-                budget: params::USER_BUDGET.get().into(),
+                end_id,
+                reserved: params::RESERVED.get().into(),
             }),
             GFP_KERNEL,
         )
@@ -97,23 +97,18 @@ impl DevNumbers {
         }
     }
 
-    /// Hands out the next number, charging `charge`'s budget.
+    /// Hands out the next number. A `charged` (container) instance may not
+    /// take the last `reserved` ones.
     ///
-    /// `EDQUOT` when the budget is spent, `ENOSPC` when every major devnsfs
-    /// may reserve is used up; nothing changes on failure.
-    pub(crate) fn alloc(&self, charge: Option<Kuid>) -> Result<Number> {
+    /// `ENOSPC` when every major devnsfs may reserve is used up (or all but
+    /// the reserve, for a charged instance); nothing changes on failure.
+    pub(crate) fn alloc(&self, charged: bool) -> Result<Number> {
         let mut guard = self.inner.lock();
         let inner = &mut *guard;
-        let mut new_charge = None;
-        if let Some(uid) = charge {
-            match inner.spent.get(&uid) {
-                Some(&spent) if spent >= self.budget => return Err(edquot()),
-                Some(_) => {}
-                None if self.budget == 0 => return Err(edquot()),
-                None => new_charge = Some(RBTreeNode::new(uid, 0, GFP_KERNEL)?),
-            }
-        }
         let id = inner.next_id;
+        if charged && self.end_id.saturating_sub(id) <= self.reserved {
+            return Err(ENOSPC);
+        }
         let index = usize::try_from(id / u64::from(self.minors)).map_err(|_| ENOSPC)?;
         if index >= inner.majors.len() {
             // One new major at a time: ids are consecutive.
@@ -127,14 +122,6 @@ impl DevNumbers {
             inner.majors.push(region, GFP_KERNEL)?;
         }
         let major = inner.majors.get(index).ok_or(ENOSPC)?.major();
-        if let Some(node) = new_charge {
-            inner.spent.insert(node);
-        }
-        if let Some(uid) = charge {
-            if let Some(spent) = inner.spent.get_mut(&uid) {
-                *spent += 1;
-            }
-        }
         inner.next_id = id + 1;
         Ok(Number {
             id,

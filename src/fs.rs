@@ -71,6 +71,18 @@ impl vfs::FileSystem for Devnsfs {
 
     fn parse(fc: &FsContext, opts: &mut Options, param: &Parsed) -> Result {
         match param.opt() {
+            // As tmpfs: an owner the instance's namespace cannot name
+            // would own nodes nobody in the container can be.
+            OPT_UID if !fc.user_ns().maps_uid(param.uid()) => {
+                return Err(fc.invalid(c_str!(
+                    "devnsfs: uid is not mapped in the instance's user namespace"
+                )))
+            }
+            OPT_GID if !fc.user_ns().maps_gid(param.gid()) => {
+                return Err(fc.invalid(c_str!(
+                    "devnsfs: gid is not mapped in the instance's user namespace"
+                )))
+            }
             OPT_UID => opts.uid = Some(param.uid()),
             OPT_GID => opts.gid = Some(param.gid()),
             OPT_MODE => opts.mode = Some(permissions(fc, param.u32())?),

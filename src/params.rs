@@ -29,6 +29,27 @@ uint_param!(
     USER_BUDGET,
     USER_BUDGET_PARAM,
     "user_budget",
-    1 << 20,
+    1 << 18,
     "Device numbers the containers of one host user may consume until reboot."
+);
+uint_param!(
+    NS_BUDGET,
+    NS_BUDGET_PARAM,
+    "ns_budget",
+    1 << 14,
+    "Device numbers one user namespace and its descendants may consume in its life."
+);
+uint_param!(
+    RESERVED,
+    RESERVED_PARAM,
+    "reserved",
+    1 << 20,
+    "Device numbers only instances of the initial user namespace may use."
+);
+uint_param!(
+    RTC_ARMED,
+    RTC_ARMED_PARAM,
+    "rtc_armed",
+    16,
+    "rtc devices with update or periodic interrupts on, per host user and per user namespace."
 );

@@ -6,6 +6,7 @@
 //! of a newer kernel where one exists (`HrTimer`, `PollCondVar`), so that
 //! moving to it deletes code here.
 
+mod active;
 mod chrdev;
 mod netlink;
 pub(crate) mod param;
@@ -13,10 +14,11 @@ mod pernet;
 mod timer;
 mod wait;
 
+pub(crate) use active::{Active, Liveness};
 pub(crate) use chrdev::ChrdevRegion;
 pub(crate) use netlink::UeventSenders;
 pub(crate) use timer::{realtime_ns, Clock, Restart, Timer, TimerOwner};
-pub(crate) use wait::WaitQueue;
+pub(crate) use wait::{PollQueue, WaitQueue};
 
 use crate::ffi;
 use kernel::error::Error;
@@ -55,4 +57,11 @@ pub(crate) fn eopnotsupp() -> Error {
 /// `EDQUOT`, which `kernel::error::code` of Linux 6.12 lacks.
 pub(crate) fn edquot() -> Error {
     errno(ffi::EDQUOT)
+}
+
+/// Whether the calling task has `cap` in the initial user namespace:
+/// what guards host resources (capable()).
+pub(crate) fn capable(cap: i32) -> bool {
+    // SAFETY: checks the current task's credentials; always valid.
+    unsafe { ffi::capable(cap) }
 }

@@ -17,7 +17,7 @@ mod super_block;
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
 pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
-pub(crate) use ids::{Kgid, Kuid, UserNs};
+pub(crate) use ids::{Kgid, Kuid, UserNs, UserNsRef};
 pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall, MINOR_BITS};
 pub(crate) use read_buf::ReadBuf;
 pub(crate) use super_block::OptionWriter;

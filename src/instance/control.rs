@@ -93,13 +93,12 @@ impl FileOps for Instance {
                     return Err(EBADF);
                 }
                 let class = class::find(class_name(&req.class_name)?).ok_or_else(eopnotsupp)?;
-                let device = self.add(file.super_block(), name, class)?;
-                req.describe(&device);
-                if let Err(e) = writer.write(&req) {
-                    // A failed call changes nothing: take the device back.
-                    let _ = self.remove(file.super_block(), &device.name);
-                    return Err(e);
-                }
+                // A failed call changes nothing: if the result cannot be
+                // copied back, `add` takes exactly this device back.
+                self.add(file.super_block(), name, class, |device| {
+                    req.describe(device);
+                    writer.write(&req)
+                })?;
             }
             IOC_REMOVE => {
                 if !file.is_writable() {

@@ -4,6 +4,11 @@
 //! when it goes (register_pernet_subsys()), and indexed by the user
 //! namespace that owns each netns, so that reaching the netns of one owner
 //! costs O(log n + their number).
+//!
+//! The index lock is held only to look states up, a few at a time, never
+//! while they are used: netns creation anywhere on the machine never waits
+//! for one owner's work. Each state has a lock of its own, which its netns's
+//! exit takes before dropping it, so a state in use outlives the use.
 
 use crate::{ffi, vfs::UserNs};
 use core::{
@@ -11,7 +16,17 @@ use core::{
     ops::ControlFlow,
     sync::atomic::{AtomicBool, AtomicPtr, Ordering},
 };
-use kernel::{error::to_result, new_mutex, prelude::*, rbtree::RBTree, sync::Mutex, types::Opaque};
+use kernel::{
+    error::to_result,
+    new_mutex,
+    prelude::*,
+    rbtree::RBTree,
+    sync::{Arc, Mutex},
+    types::Opaque,
+};
+
+/// States used per index lock hold.
+const BATCH: usize = 16;
 
 /// A network namespace, borrowed for one pernet callback.
 ///
@@ -56,11 +71,17 @@ pub(crate) trait PernetState: Send + Sized + 'static {
     fn slot() -> &'static PernetSlot<Self>;
 }
 
+/// One netns's state; `None` once the netns is going away.
+type Slot<S> = Mutex<Option<S>>;
+
 /// (owner key, netns key) → state. The netns of one owner are adjacent.
+///
+/// Lock order: `PernetRegistration::index` is never held while a slot's
+/// lock (`PernetRegistration::slot`) is taken, nor the other way round.
 #[pin_data]
 struct Index<S> {
     #[pin]
-    by_owner: Mutex<RBTree<(usize, usize), S>>,
+    by_owner: Mutex<RBTree<(usize, usize), Arc<Slot<S>>>>,
 }
 
 /// Static storage of one `pernet_operations`, which the network core links
@@ -135,23 +156,48 @@ impl<S: PernetState> PernetRegistration<S> {
         Ok(Self { index })
     }
 
-    /// Calls `f` with the state of every netns owned by exactly `owner`,
-    /// until it breaks. The index is locked meanwhile: netns of any owner
-    /// wait to come or go.
+    /// Calls `f` with the state of every netns owned by exactly `owner`
+    /// (that is not going away), until it breaks. Each state is locked while
+    /// `f` uses it; the index is not.
     pub(crate) fn for_each_owned_by(
         &self,
         owner: UserNs<'_>,
         mut f: impl FnMut(&S) -> ControlFlow<()>,
     ) {
         let owner = owner.key();
-        let mut index = self.index.by_owner.lock();
-        let mut cursor = index.cursor_lower_bound(&(owner, 0));
-        while let Some(c) = cursor {
-            let (&(key_owner, _), state) = c.current();
-            if key_owner != owner || f(state).is_break() {
-                break;
+        let mut next = (owner, 0);
+        loop {
+            let mut batch: [Option<Arc<Slot<S>>>; BATCH] = Default::default();
+            let mut full = true;
+            {
+                let mut index = self.index.by_owner.lock();
+                let mut cursor = index.cursor_lower_bound(&next);
+                for entry in batch.iter_mut() {
+                    let Some(c) = cursor.take() else {
+                        full = false;
+                        break;
+                    };
+                    let (&key, slot) = c.current();
+                    if key.0 != owner {
+                        full = false;
+                        break;
+                    }
+                    *entry = Some(slot.clone());
+                    // Netns keys are addresses: the next one is above.
+                    next = (owner, key.1.saturating_add(1));
+                    cursor = c.move_next();
+                }
             }
-            cursor = c.move_next();
+            for slot in batch.iter().flatten() {
+                if let Some(state) = slot.lock().as_ref() {
+                    if f(state).is_break() {
+                        return;
+                    }
+                }
+            }
+            if !full {
+                return;
+            }
         }
     }
 }
@@ -191,12 +237,19 @@ unsafe extern "C" fn net_init<S: PernetState>(net: *mut ffi::net) -> i32 {
     };
     // SAFETY: `net` is live for this call and until its `net_exit`.
     let net = unsafe { Net::from_raw(net) };
-    if let Ok(state) = S::new(net) {
+    // The netns's creator pays for what its netns costs.
+    let slot = S::new(net).and_then(|state| {
+        Arc::pin_init(
+            new_mutex!(Some(state), "PernetRegistration::slot"),
+            GFP_KERNEL_ACCOUNT,
+        )
+    });
+    if let Ok(slot) = slot {
         // On failure the state is dropped here: that netns goes without.
         let _ = index
             .by_owner
             .lock()
-            .try_create_and_insert(net.key(), state, GFP_KERNEL);
+            .try_create_and_insert(net.key(), slot, GFP_KERNEL_ACCOUNT);
     }
     0
 }
@@ -214,9 +267,14 @@ unsafe extern "C" fn net_exit<S: PernetState>(net: *mut ffi::net) {
     };
     // SAFETY: `net` is live until this returns.
     let net = unsafe { Net::from_raw(net) };
-    let state = index.by_owner.lock().remove(&net.key());
-    // Dropped outside the lock.
-    drop(state);
+    let slot = index.by_owner.lock().remove(&net.key());
+    // Outside the index lock: waits for a user of the state to finish, and
+    // drops it before the netns goes (a user that still holds the slot
+    // finds `None`).
+    if let Some(slot) = slot {
+        let state = slot.lock().take();
+        drop(state);
+    }
 }
 
 impl Net<'_> {

@@ -3,7 +3,7 @@
 //! Mount options through the kernel's fs_parser, for mount(2) and
 //! fsopen()/fsconfig() alike.
 
-use super::ids::{Kgid, Kuid};
+use super::ids::{Kgid, Kuid, UserNs};
 use crate::ffi;
 use kernel::{c_str, prelude::*};
 
@@ -94,6 +94,14 @@ impl Parsed {
 pub(crate) struct FsContext(pub(super) *mut ffi::fs_context);
 
 impl FsContext {
+    /// The user namespace the instance being set up (or reconfigured)
+    /// belongs to.
+    pub(crate) fn user_ns(&self) -> UserNs<'_> {
+        // SAFETY: the context is live (type invariant) and holds a
+        // reference on `user_ns` for its whole life.
+        unsafe { UserNs::from_raw((*self.0).user_ns) }
+    }
+
     /// Logs `msg` as an error in the context's log (what `fsconfig`
     /// readers and dmesg show) and returns `EINVAL`, like invalfc().
     pub(crate) fn invalid(&self, msg: &CStr) -> Error {

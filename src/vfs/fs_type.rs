@@ -196,7 +196,8 @@ unsafe fn globals<T: FileSystem>(fc: *mut ffi::fs_context) -> Result<Arc<T::Glob
 unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut kernel::bindings::fs_context) -> i32 {
     let fc = fc.cast::<ffi::fs_context>();
     from_result(|| {
-        let opts = KBox::new(T::Options::default(), GFP_KERNEL)?;
+        // Charged to the mounter, as everything a mount makes.
+        let opts = KBox::new(T::Options::default(), GFP_KERNEL_ACCOUNT)?;
         // SAFETY: `fc` is valid and not yet shared (function contract); the
         // operations table is a promoted constant and lives forever.
         unsafe {

@@ -106,26 +106,92 @@ impl<'a> UserNs<'a> {
         unsafe { ffi::from_kgid_munged(self.ptr, gid.raw()) }
     }
 
-    /// The host user charged for what this namespace consumes: the owner of
-    /// its first-level ancestor (the child of the initial namespace). `None`
-    /// for the initial user namespace itself.
-    pub(crate) fn host_owner(self) -> Option<Kuid> {
-        let init = core::ptr::addr_of_mut!(ffi::init_user_ns);
-        let mut ns = self.ptr;
-        if ns == init {
+    /// Whether this is the initial user namespace (the host's).
+    pub(crate) fn is_initial(self) -> bool {
+        self.ptr == core::ptr::addr_of_mut!(ffi::init_user_ns)
+    }
+
+    /// The namespace this one was created in; `None` for the initial one.
+    pub(crate) fn parent(self) -> Option<UserNs<'a>> {
+        if self.is_initial() {
             return None;
         }
-        // SAFETY: every namespace pins its parent, so each `parent` pointer
-        // on the chain from a live namespace is live; the chain ends at
-        // `init_user_ns`.
-        unsafe {
-            while (*ns).parent != init {
-                ns = (*ns).parent;
-            }
-            Kuid::from_raw((*ns).owner)
-        }
+        // SAFETY: `self.ptr` is live (type invariant) and pins its parent
+        // for as long as it lives.
+        Some(unsafe { UserNs::from_raw((*self.ptr).parent) })
+    }
+
+    /// The host-side user that created this namespace (`owner`, a kuid
+    /// of the parent namespace).
+    pub(crate) fn creator(self) -> Option<Kuid> {
+        // SAFETY: `self.ptr` is live; `owner` never changes.
+        Kuid::from_raw(unsafe { (*self.ptr).owner })
+    }
+
+    /// Whether `uid` has a mapping in this namespace (kuid_has_mapping()).
+    pub(crate) fn maps_uid(self, uid: Kuid) -> bool {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { ffi::from_kuid(self.ptr, uid.raw()) != INVALID }
+    }
+
+    /// Whether `gid` has a mapping in this namespace (kgid_has_mapping()).
+    pub(crate) fn maps_gid(self, gid: Kgid) -> bool {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { ffi::from_kgid(self.ptr, gid.raw()) != INVALID }
     }
 }
+
+/// A counted reference to a user namespace (get_user_ns()), for what must
+/// outlive the call that named the namespace.
+///
+/// # Invariants
+///
+/// `ptr` is a live user namespace on which the value owns one reference.
+pub(crate) struct UserNsRef {
+    ptr: *mut ffi::user_namespace,
+}
+
+impl UserNsRef {
+    /// Takes a reference on `ns`.
+    pub(crate) fn new(ns: UserNs<'_>) -> Self {
+        // SAFETY: `ns` is live for the call (its invariant), so a reference
+        // may be taken; get_user_ns() returns its argument.
+        let ptr = unsafe { ffi::devnsfs_get_user_ns(ns.ptr) };
+        // INVARIANT: the reference just taken.
+        Self { ptr }
+    }
+
+    /// The namespace, for as long as this reference is borrowed.
+    pub(crate) fn ns(&self) -> UserNs<'_> {
+        // SAFETY: the reference keeps it live while `self` is borrowed.
+        unsafe { UserNs::from_raw(self.ptr) }
+    }
+
+    /// Whether this is the last reference: no task, mount, file or other
+    /// namespace can reach the namespace any more, nor take a new one.
+    pub(crate) fn is_sole_reference(&self) -> bool {
+        // SAFETY: the namespace is live (type invariant).
+        unsafe { ffi::devnsfs_user_ns_sole_reference(self.ptr) }
+    }
+}
+
+impl Clone for UserNsRef {
+    fn clone(&self) -> Self {
+        Self::new(self.ns())
+    }
+}
+
+impl Drop for UserNsRef {
+    fn drop(&mut self) {
+        // SAFETY: the value owns one reference (type invariant).
+        unsafe { ffi::devnsfs_put_user_ns(self.ptr) };
+    }
+}
+
+// SAFETY: a reference may be dropped from any task; see `UserNs`.
+unsafe impl Send for UserNsRef {}
+// SAFETY: as above.
+unsafe impl Sync for UserNsRef {}
 
 // SAFETY: a user namespace is immutable after creation apart from its
 // refcount and maps, which the kernel accesses with its own synchronisation;

@@ -166,49 +166,71 @@ impl<'a> RootLocked<'a> {
     where
         R::Target: FileOps,
     {
-        let len = i32::try_from(spec.name.len()).map_err(|_| EINVAL)?;
-        // Only where `unsigned long` (usize) is 32 bits can ids outgrow inode numbers.
-        let ino = usize::try_from(spec.ino).map_err(|_| ENOSPC)?;
+        Ok(self
+            .prepare_node(spec.name)?
+            .instantiate::<R>(spec, private))
+    }
+
+    /// Everything a node called `name` needs that can fail: a new inode and
+    /// a negative dentry. `EEXIST` if the name is taken. devnsfs makes its
+    /// own nodes, so the caller's permissions on the root play no part.
+    pub(crate) fn prepare_node(&self, name: &[u8]) -> Result<PreparedNode<'_>> {
+        let len = u32::try_from(name.len()).map_err(|_| EINVAL)?;
         let sb = self.sb.as_ptr();
+        // SAFETY: the root is locked (`self`), as a dcache lookup and
+        // d_alloc() under it need; `name` is valid for `len` bytes.
+        let dentry = unsafe { ffi::devnsfs_lookup_noperm((*sb).s_root, name.as_ptr(), len) };
+        let dentry = kernel::error::from_err_ptr(dentry)?;
+        if dentry.is_null() {
+            return Err(ENOMEM);
+        }
+        // SAFETY: we hold a reference to `dentry`; its inode pointer is
+        // stable while the directory is locked.
+        if unsafe { !(*dentry).d_inode.is_null() } {
+            // SAFETY: drop the reference the lookup gave us.
+            unsafe { ffi::dput(dentry) };
+            return Err(EEXIST);
+        }
         // SAFETY: `sb` is live (type invariant of `SuperRef`).
         let inode = unsafe { ffi::new_inode(sb) };
         if inode.is_null() {
+            // SAFETY: as above.
+            unsafe { ffi::dput(dentry) };
             return Err(ENOMEM);
         }
-        let private = private.map_or(core::ptr::null_mut(), |p| Arc::into_raw(p).cast_mut());
-        // SAFETY: `inode` is new and only ours; the fops table is a
-        // promoted constant that lives forever.
-        unsafe {
-            (*inode).i_ino = ino;
-            ffi::init_special_inode(inode, S_IFCHR | spec.perm, spec.devt);
-            (*inode).__bindgen_anon_3.i_fop = &Fops::<R>::TABLE;
-            (*inode).i_uid = spec.uid.raw();
-            (*inode).i_gid = spec.gid.raw();
-            (*inode).i_private = private.cast();
-            ffi::simple_inode_init_ts(inode);
+        // INVARIANT: a negative child of the locked root and a new inode.
+        Ok(PreparedNode {
+            dentry,
+            inode,
+            _root: PhantomData,
+        })
+    }
+
+    /// Readies `node` for removal: `EBUSY` if it is a mount point (in any
+    /// mount namespace), as unlink(2) refuses one; otherwise no mount can
+    /// be made on it from now on (lock_mount() checks cant_mount() under
+    /// the node's inode lock, which this takes too).
+    pub(crate) fn forbid_mounts(&self, node: &Node) -> Result {
+        let dentry = node.0;
+        // SAFETY: the node is live (type invariant of `Node`) and its
+        // directory locked, so its inode stays; locking a child after its
+        // directory is the VFS's own order.
+        let inode = unsafe { (*dentry).d_inode };
+        // SAFETY: as above.
+        unsafe { ffi::devnsfs_inode_lock(inode) };
+        // SAFETY: `dentry` is live; its flags change under the locks held.
+        let mounted = unsafe { ffi::devnsfs_d_mountpoint(dentry) };
+        if !mounted {
+            // SAFETY: as above; dont_mount() takes the dentry's own lock.
+            unsafe { ffi::devnsfs_dont_mount(dentry) };
         }
-        // SAFETY: the root is locked (`self`), as lookup_one_len requires;
-        // `name` is valid for `len` bytes.
-        let dentry = unsafe { ffi::lookup_one_len(spec.name.as_ptr(), (*sb).s_root, len) };
-        let dentry = match kernel::error::from_err_ptr(dentry) {
-            // SAFETY: `d_inode` of a dentry we hold a reference to.
-            Ok(d) if unsafe { (*d).d_inode.is_null() } => d,
-            other => {
-                if let Ok(d) = other {
-                    // SAFETY: drop the reference lookup_one_len gave us.
-                    unsafe { ffi::dput(d) };
-                }
-                // SAFETY: `inode` is ours; iput evicts it, which drops
-                // `private` through `evict_inode`.
-                unsafe { ffi::iput(inode) };
-                return Err(other.err().unwrap_or(EEXIST));
-            }
-        };
-        // SAFETY: `dentry` is negative and the directory locked; it takes
-        // our inode reference, and keeps lookup's dentry reference as the pin.
-        unsafe { ffi::d_instantiate(dentry, inode) };
-        // INVARIANT: a positive dentry holding the extra reference.
-        Ok(Node(dentry))
+        // SAFETY: locked just above.
+        unsafe { ffi::devnsfs_inode_unlock(inode) };
+        if mounted {
+            Err(EBUSY)
+        } else {
+            Ok(())
+        }
     }
 
     /// Removes `node` from the directory: later lookups miss it, open files
@@ -233,6 +255,69 @@ impl<'a> RootLocked<'a> {
         // `dir` locked; simple_unlink drops the pin reference ("undo the
         // count from create").
         kernel::error::to_result(unsafe { ffi::simple_unlink(call.dir, call.dentry) })
+    }
+}
+
+/// A node about to be created: the fallible part is done, so that what
+/// happens between preparing and instantiating (spending a device number)
+/// is never wasted. Dropped unused, it gives everything back.
+///
+/// # Invariants
+///
+/// `dentry` is a negative child of the root, locked for `'a`, on which the
+/// value holds a reference; `inode` is a new inode only the value holds.
+pub(crate) struct PreparedNode<'a> {
+    dentry: *mut ffi::dentry,
+    inode: *mut ffi::inode,
+    _root: PhantomData<&'a RootLocked<'a>>,
+}
+
+impl PreparedNode<'_> {
+    /// Makes the node, whose files use `R`'s operations; the inode keeps
+    /// `private` (if any) until it is evicted.
+    pub(crate) fn instantiate<R: Resolve>(
+        self,
+        spec: &NodeSpec<'_>,
+        private: Option<Arc<R::Target>>,
+    ) -> Node
+    where
+        R::Target: FileOps,
+    {
+        let this = core::mem::ManuallyDrop::new(self);
+        let (dentry, inode) = (this.dentry, this.inode);
+        let private = private.map_or(core::ptr::null_mut(), |p| Arc::into_raw(p).cast_mut());
+        // SAFETY: `inode` is new and only ours (type invariant); the fops
+        // table is a promoted constant that lives forever. An inode number
+        // that `unsigned long` cannot hold (32-bit only) wraps, which only
+        // makes two inode numbers equal.
+        unsafe {
+            // CAST: see the SAFETY comment: a wrap is harmless.
+            (*inode).i_ino = spec.ino as usize;
+            ffi::init_special_inode(inode, S_IFCHR | spec.perm, spec.devt);
+            (*inode).__bindgen_anon_3.i_fop = &Fops::<R>::TABLE;
+            (*inode).i_uid = spec.uid.raw();
+            (*inode).i_gid = spec.gid.raw();
+            (*inode).i_private = private.cast();
+            ffi::simple_inode_init_ts(inode);
+        }
+        // SAFETY: `dentry` is negative and the directory locked (type
+        // invariant); it takes our inode reference, and keeps the lookup's
+        // dentry reference as the pin. A dentry new from d_alloc() is
+        // hashed here, so that lookups find it.
+        unsafe { ffi::devnsfs_d_add_or_instantiate(dentry, inode) };
+        // INVARIANT: a positive dentry holding the extra reference.
+        Node(dentry)
+    }
+}
+
+impl Drop for PreparedNode<'_> {
+    fn drop(&mut self) {
+        // SAFETY: both are ours (type invariant); the inode keeps nothing
+        // yet, so iput() only frees it.
+        unsafe {
+            ffi::iput(self.inode);
+            ffi::dput(self.dentry);
+        }
     }
 }
 
@@ -267,13 +352,17 @@ impl Node {
         self.0 == call.dentry
     }
 
-    /// Changes the permission bits of the node's inode.
+    /// Changes the permission bits of the node's inode, under its inode
+    /// lock as chmod(2) (notify_change()) changes them.
     pub(crate) fn set_perm(&self, _root: &RootLocked<'_>, perm: u16) {
         // SAFETY: the node is live (type invariant) and the directory
-        // locked, which excludes concurrent removal.
+        // locked, which excludes concurrent removal; the inode lock orders
+        // this with setattr.
         unsafe {
             let inode = (*self.0).d_inode;
+            ffi::devnsfs_inode_lock(inode);
             (*inode).i_mode = ((*inode).i_mode & !0o7777) | perm;
+            ffi::devnsfs_inode_unlock(inode);
         }
     }
 }

@@ -65,6 +65,9 @@ pub(super) unsafe fn init<'a, T: FileSystem>(sb: *mut ffi::super_block) -> Resul
     // CAST: u32 to unsigned long (usize) never truncates.
     s.s_magic = T::MAGIC as usize;
     s.s_op = &SuperOps::<T>::OPS;
+    // What simple_lookup() gives its dentries, for every dentry of the
+    // instance: none outlives its last reference.
+    s.s_d_op = core::ptr::addr_of!(ffi::simple_dentry_operations);
     // CAST: PAGE_SIZE and PAGE_SHIFT are small constants.
     s.s_blocksize = ffi::PAGE_SIZE as _;
     // CAST: as above.
@@ -90,6 +93,9 @@ pub(super) unsafe fn init<'a, T: FileSystem>(sb: *mut ffi::super_block) -> Resul
     unsafe {
         (*root).i_ino = ROOT_INO;
         (*root).i_mode = S_IFDIR | 0o755;
+        // Node inodes are locked inside the root's (removal, chmod of the
+        // control node): the root's lock needs the directory class.
+        ffi::devnsfs_annotate_dir(root);
         (*root).i_uid = uid.raw();
         (*root).i_gid = gid.raw();
         ffi::simple_inode_init_ts(root);
