@@ -35,13 +35,22 @@ FIXTURE_SETUP(num)
 
 FIXTURE_TEARDOWN(num)
 {
+	int ret;
+
 	if (self->ctl >= 0)
 		close(self->ctl);
 	umount2(self->dir, MNT_DETACH);
 	rmdir(self->dir);
 	free(self->dir);
-	/* Back to the default parameters for the tests that follow. */
-	reload_module("");
+	/*
+	 * Back to the default parameters: the programs after this one would
+	 * otherwise run with a test's small limits, so a failed reload fails
+	 * this case, where its cause is.
+	 */
+	ret = reload_module("");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("reloading devnsfs with its defaults: %s", strerror(-ret));
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -92,9 +101,20 @@ static int reserved_majors(void)
 	return n;
 }
 
+/* The major of the control node of the instance on dir, 0 if none. */
+static unsigned int control_major(const char *dir)
+{
+	char path[256];
+	struct stat st;
+
+	if (stat(node_path(path, sizeof(path), dir, DEVNSFS_CONTROL_NAME), &st))
+		return 0;
+	return major(st.st_rdev);
+}
+
 TEST_F(num, a_used_up_major_is_followed_by_a_new_one_until_max_majors)
 {
-	struct devnsfs_device d, first;
+	struct devnsfs_device d;
 	unsigned int majors[3] = { 0 };
 	char name[16];
 	int i;
@@ -109,14 +129,17 @@ TEST_F(num, a_used_up_major_is_followed_by_a_new_one_until_max_majors)
 		ASSERT_EQ(0, ctl_add(self->ctl, name, "null", &d)) {
 			TH_LOG("device %d", i);
 		}
-		if (i == 1)
-			first = d;
 		EXPECT_EQ(i, d.id);
 		EXPECT_EQ(i % 16, d.minor);
-		majors[i / 16] = d.major;
-		EXPECT_EQ(majors[i / 16], d.major);
+		/* The first device of each block of 16 ids records its major. */
+		if (!majors[i / 16])
+			majors[i / 16] = d.major;
+		EXPECT_EQ(majors[i / 16], d.major) {
+			TH_LOG("device %d", i);
+		}
 	}
-	EXPECT_EQ(first.major, majors[0]);
+	/* The first block is that of the control node's major. */
+	EXPECT_EQ(control_major(self->dir), majors[0]);
 	EXPECT_NE(majors[0], majors[1]);
 	EXPECT_NE(majors[1], majors[2]);
 	EXPECT_NE(majors[0], majors[2]);
