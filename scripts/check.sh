@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # make check: build what is missing, run every selftest in a guest booted on
 # the debug kernel (or $KDIR), and print the verdict.
+#
+# make stress runs this too, with DEVNSFS_STRESS=1 (the soak loops at full
+# counts) and its own run directory, tests and time limits.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
