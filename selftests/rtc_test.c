@@ -544,10 +544,11 @@ TEST_F(rtc, removal_wakes_blocked_callers_with_enodev)
 	EXPECT_EQ(-ENODEV, rtc_call(self->fd, RTC_AIE_ON, NULL));
 	EXPECT_EQ(POLLERR | POLLHUP, wait_readable(self->fd, 0));
 	/*
-	 * Whether the alarm still runs cannot be seen from here: a revoked
-	 * file answers ENODEV and POLLERR | POLLHUP before asking the class.
-	 * The device is freed at the teardown's close, and freeing an armed
-	 * hrtimer is an ODEBUG report that fails the run.
+	 * Whether the removal stopped the alarm cannot be seen from here: a
+	 * revoked file answers ENODEV and POLLERR | POLLHUP before asking
+	 * the class, so waiting for the alarm would prove nothing. The
+	 * teardown's close frees the device, which must cancel whatever is
+	 * still armed: the_device_goes_with_every_interrupt_armed.
 	 */
 }
 
