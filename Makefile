@@ -7,8 +7,8 @@
 #   make check        every selftest in a guest on the debug kernel, in
 #                     minutes: soak loops at quick counts
 #   make stress       the soak cases at full counts on the debug kernel
-#                     (DEVNSFS_STRESS=1; 100 000 add/remove cycles alone
-#                     take about 16 min)
+#                     (DEVNSFS_STRESS=1): minutes where make check takes
+#                     seconds per program
 #   make bench        devnsfs against its peers in a guest on the release
 #                     kernel; BENCH_JSON=<file> names the JSON output
 #   make deps         install what is missing (apt, bindgen-cli)
