@@ -4,7 +4,11 @@
 # with a plain `make -C $KDIR M=$PWD LLVM=1 RUSTC=... BINDGEN=... modules`.
 #
 #   make run          demo: an unprivileged user mounts devnsfs in a guest
-#   make check        every selftest in a guest on the debug kernel
+#   make check        every selftest in a guest on the debug kernel, in
+#                     minutes: soak loops at quick counts
+#   make stress       the soak cases at full counts on the debug kernel
+#                     (DEVNSFS_STRESS=1): minutes where make check takes
+#                     seconds per program
 #   make bench        devnsfs against its peers in a guest on the release
 #                     kernel; BENCH_JSON=<file> names the JSON output
 #   make deps         install what is missing (apt, bindgen-cli)
@@ -20,7 +24,7 @@ VARIANT ?= debug
 S := scripts
 export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check bench deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check stress bench deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
 
 all: module
 
@@ -29,6 +33,9 @@ run:
 
 check:
 	@$(S)/check.sh
+
+stress:
+	@$(S)/stress.sh
 
 bench:
 	@$(S)/bench.sh

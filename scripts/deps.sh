@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian 12 machine lacks: apt packages (sudo only when
-# not root) and bindgen-cli at a pinned version in the cache.
+# not root) and bindgen-cli at a pinned version in the cache, built by
+# Debian's own cargo and rustc whether or not rustup is installed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 packages=(
-	linux-source-6.12 rustc-web rust-web-src rustfmt-web rust-web-clippy
+	linux-source-6.12 rustc-web rust-web-src rustfmt-web rust-web-clippy cargo-web
 	clang lld llvm libclang-dev
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static util-linux util-linux-extra python3 iproute2
@@ -25,10 +26,14 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if ! "$BINDGEN_BIN" --version 2>/dev/null | grep -qF "$BINDGEN_VERSION"; then
-	command -v cargo >/dev/null || die "cargo is needed to install bindgen-cli"
+	# cargo-web's /usr/bin/cargo with rustc-web's /usr/bin/rustc, named
+	# outright: a rustup cargo or rustc first on PATH would build with
+	# another toolchain, or fail where rustup has none installed.
+	[ -x /usr/bin/cargo ] || die "/usr/bin/cargo is missing (Debian package cargo-web)"
 	log "installing bindgen-cli $BINDGEN_VERSION into $DEVNSFS_CACHE"
-	# Outside the repo, so rust-toolchain.toml does not pick the compiler.
-	(cd / && cargo install --quiet --locked --root "$DEVNSFS_CACHE/bindgen-$BINDGEN_VERSION" \
+	# Outside the repo, so rust-toolchain.toml plays no part.
+	(cd / && RUSTC=/usr/bin/rustc /usr/bin/cargo install --quiet --locked \
+		--root "$DEVNSFS_CACHE/bindgen-$BINDGEN_VERSION" \
 		bindgen-cli --version "$BINDGEN_VERSION")
 fi
 

@@ -61,6 +61,7 @@ printf '%s\n' '#!/bin/sh' \
 	"export HOME=/tmp DEVNSFS_TOP=$DEVNSFS_TOP DEVNSFS_OUT=$out" \
 	"export DEVNSFS_KO=$DEVNSFS_TOP/devnsfs.ko DEVNSFS_TESTS='${DEVNSFS_TESTS:-}'" \
 	"export DEVNSFS_ACCEL=$accel BENCH_REPS='${BENCH_REPS:-}' BENCH_CASES='${BENCH_CASES:-}'" \
+	"export DEVNSFS_STRESS='${DEVNSFS_STRESS:-}' DEVNSFS_PROG_TIMEOUT='${DEVNSFS_PROG_TIMEOUT:-}'" \
 	". $DEVNSFS_TOP/scripts/guest/setup.sh" \
 	'cd /tmp' \
 	"/bin/sh $job" \

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Reads what a check run left in OUT (TAP of every selftest, the guest's
-# console and dmesg) and prints the verdict. Its last line is exactly
-# "N passed, N failed" (", N skipped" when some were); the exit status is 0
-# only when nothing failed.
+# console and dmesg, the seconds each program took) and prints each
+# program's results, a table of their times, and the verdict. Its last line
+# is exactly "N passed, N failed" (", N skipped" when some were); the exit
+# status is 0 only when nothing failed.
 #
 #   summarize.sh OUT GUEST_EXIT_STATUS
 set -uo pipefail
@@ -50,6 +51,22 @@ if grep -hEq "$splat" "$out/console.log" "$out/dmesg.txt" 2>/dev/null; then
 fi
 if grep -q "Kernel panic" "$out/console.log" 2>/dev/null; then
 	echo "the guest panicked: $out/console.log has the whole log"
+fi
+
+# Where the time went: one line per program, then the guest as a whole
+# (boot, every program, the runner's checks, power-off).
+echo
+echo "seconds  program"
+for tap in "$out"/*.tap; do
+	[ -e "$tap" ] || continue
+	name=$(basename "$tap" .tap)
+	# The console has the same figure, unless a kernel message cut the line.
+	t=$(cat "$out/$name.seconds" 2>/dev/null ||
+		sed -n "s/^devnsfs-guest: $name took \([0-9]*\) s\r*\$/\1/p" "$out/console.log" 2>/dev/null)
+	printf '%7s  %s\n' "${t:-?}" "$name"
+done
+if [ -s "$out/guest.seconds" ]; then
+	printf '%7s  %s\n' "$(cat "$out/guest.seconds")" "the guest in all, boot to power-off"
 fi
 
 echo

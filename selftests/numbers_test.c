@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Device numbers and ids: ids only increase, numbers are never handed out
- * twice, a used-up major is followed by a new one up to max_majors, and a
- * host user's containers share one budget. Reloads the module with small
- * parameters, so it runs with no other instance alive.
+ * twice (within a major and across the boundaries of several), a used-up
+ * major is followed by a new one up to max_majors, and a host user's
+ * containers share one budget. Reloads the module with small parameters,
+ * so it runs with no other instance alive.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -19,7 +20,13 @@
 #include "kselftest_harness.h"
 #include "utils.h"
 
-#define CYCLES 100000
+/*
+ * Add/remove cycles at the default parameters: a few thousand under make
+ * check (each costs about 10 ms in a KASAN guest under TCG), 100 000 under
+ * make stress.
+ */
+#define CYCLES_QUICK 2000
+#define CYCLES_FULL 100000
 
 FIXTURE(num) {
 	char *dir;
@@ -35,13 +42,22 @@ FIXTURE_SETUP(num)
 
 FIXTURE_TEARDOWN(num)
 {
+	int ret;
+
 	if (self->ctl >= 0)
 		close(self->ctl);
 	umount2(self->dir, MNT_DETACH);
 	rmdir(self->dir);
 	free(self->dir);
-	/* Back to the default parameters for the tests that follow. */
-	reload_module("");
+	/*
+	 * Back to the default parameters: the programs after this one would
+	 * otherwise run with a test's small limits, so a failed reload fails
+	 * this case, where its cause is.
+	 */
+	ret = reload_module("");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("reloading devnsfs with its defaults: %s", strerror(-ret));
+	}
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -51,17 +67,28 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-TEST_F_TIMEOUT(num, ids_increase_and_numbers_are_never_reused, 1800)
+/* Sorts numbers and counts those equal to their predecessor. */
+static unsigned int duplicates(unsigned long long *devs, unsigned int n)
 {
-	unsigned long long *devs = calloc(CYCLES, sizeof(*devs));
+	unsigned int i, dups = 0;
+
+	qsort(devs, n, sizeof(*devs), cmp_u64);
+	for (i = 1; i < n; i++)
+		dups += devs[i] == devs[i - 1];
+	return dups;
+}
+
+TEST_F_TIMEOUT(num, ids_increase_and_numbers_are_never_reused, 3000)
+{
+	unsigned int i, cycles = soak_count(CYCLES_QUICK, CYCLES_FULL);
+	unsigned long long *devs = calloc(cycles, sizeof(*devs));
 	struct devnsfs_device d;
 	unsigned long long last_id = 0;
-	unsigned int i, dups = 0;
 
 	ASSERT_NE(NULL, devs);
 	self->ctl = mount_instance(self->dir, NULL);
 	ASSERT_GE(self->ctl, 0);
-	for (i = 0; i < CYCLES; i++) {
+	for (i = 0; i < cycles; i++) {
 		ASSERT_EQ(0, ctl_add(self->ctl, "cycle", "null", &d)) {
 			TH_LOG("cycle %u", i);
 		}
@@ -70,10 +97,7 @@ TEST_F_TIMEOUT(num, ids_increase_and_numbers_are_never_reused, 1800)
 		devs[i] = makedev(d.major, d.minor);
 		ASSERT_EQ(0, ctl_remove(self->ctl, "cycle"));
 	}
-	qsort(devs, CYCLES, sizeof(*devs), cmp_u64);
-	for (i = 1; i < CYCLES; i++)
-		dups += devs[i] == devs[i - 1];
-	EXPECT_EQ(0, dups);
+	EXPECT_EQ(0, duplicates(devs, cycles));
 	free(devs);
 }
 
@@ -92,9 +116,71 @@ static int reserved_majors(void)
 	return n;
 }
 
+/* The major of the control node of the instance on dir, 0 if none. */
+static unsigned int control_major(const char *dir)
+{
+	char path[256];
+	struct stat st;
+
+	if (stat(node_path(path, sizeof(path), dir, DEVNSFS_CONTROL_NAME), &st))
+		return 0;
+	return major(st.st_rdev);
+}
+
+/*
+ * Add/remove cycles through several small majors: each major's block of
+ * ids keeps one major, a new major comes at each boundary, no number comes
+ * twice, and after the last major ADD fails instead of wrapping around.
+ */
+#define WRAP_MAJORS 6
+
+TEST_F_TIMEOUT(num, cycles_across_major_boundaries_never_repeat_a_number, 1800)
+{
+	unsigned int minors = soak_count(64, 1024), total = minors * WRAP_MAJORS;
+	unsigned long long *devs = calloc(total, sizeof(*devs));
+	unsigned int majors[WRAP_MAJORS] = { 0 };
+	struct devnsfs_device d;
+	char params[64];
+	unsigned int id, n = 0;
+
+	ASSERT_NE(NULL, devs);
+	snprintf(params, sizeof(params), "minors_per_major=%u max_majors=%d", minors, WRAP_MAJORS);
+	ASSERT_EQ(0, reload_module(params));
+	self->ctl = mount_instance(self->dir, NULL);
+	ASSERT_GE(self->ctl, 0);
+	/* Id 0, minor 0 of the first major, is the control node's. */
+	for (id = 1; id < total; id++) {
+		unsigned int block = id / minors;
+
+		ASSERT_EQ(0, ctl_add(self->ctl, "cycle", "null", &d)) {
+			TH_LOG("id %u", id);
+		}
+		ASSERT_EQ(id, d.id);
+		ASSERT_EQ(id % minors, d.minor);
+		/* The first device of a block records its major. */
+		if (!majors[block])
+			majors[block] = d.major;
+		ASSERT_EQ(majors[block], d.major) {
+			TH_LOG("id %u in the block of major %u", id, majors[block]);
+		}
+		/* Reserved lazily: a block's major comes with its first id. */
+		ASSERT_EQ(block + 1, reserved_majors()) {
+			TH_LOG("id %u", id);
+		}
+		devs[n++] = makedev(d.major, d.minor);
+		ASSERT_EQ(0, ctl_remove(self->ctl, "cycle"));
+	}
+	EXPECT_EQ(WRAP_MAJORS, reserved_majors());
+	EXPECT_EQ(control_major(self->dir), majors[0]);
+	/* Every block had a major of its own: no number came twice. */
+	EXPECT_EQ(0, duplicates(devs, n));
+	EXPECT_EQ(-ENOSPC, ctl_add(self->ctl, "cycle", "null", NULL));
+	free(devs);
+}
+
 TEST_F(num, a_used_up_major_is_followed_by_a_new_one_until_max_majors)
 {
-	struct devnsfs_device d, first;
+	struct devnsfs_device d;
 	unsigned int majors[3] = { 0 };
 	char name[16];
 	int i;
@@ -109,14 +195,17 @@ TEST_F(num, a_used_up_major_is_followed_by_a_new_one_until_max_majors)
 		ASSERT_EQ(0, ctl_add(self->ctl, name, "null", &d)) {
 			TH_LOG("device %d", i);
 		}
-		if (i == 1)
-			first = d;
 		EXPECT_EQ(i, d.id);
 		EXPECT_EQ(i % 16, d.minor);
-		majors[i / 16] = d.major;
-		EXPECT_EQ(majors[i / 16], d.major);
+		/* The first device of each block of 16 ids records its major. */
+		if (!majors[i / 16])
+			majors[i / 16] = d.major;
+		EXPECT_EQ(majors[i / 16], d.major) {
+			TH_LOG("device %d", i);
+		}
 	}
-	EXPECT_EQ(first.major, majors[0]);
+	/* The first block is that of the control node's major. */
+	EXPECT_EQ(control_major(self->dir), majors[0]);
 	EXPECT_NE(majors[0], majors[1]);
 	EXPECT_NE(majors[1], majors[2]);
 	EXPECT_NE(majors[0], majors[2]);

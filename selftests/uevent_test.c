@@ -269,8 +269,7 @@ TEST(only_the_owning_user_namespace_hears_its_devices)
 	int host, unrelated, own;
 
 	ASSERT_NE(NULL, dir);
-	/* A listener in a new netns of the initial user namespace, then one
-	 * in init_net. */
+	/* A listener in a new netns of the initial user namespace, then one in init_net. */
 	own = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	ASSERT_GE(own, 0);
 	ASSERT_EQ(0, unshare(CLONE_NEWNET));
@@ -347,16 +346,67 @@ FIXTURE_TEARDOWN(churn)
 	free(self->dir);
 }
 
-TEST_F_TIMEOUT(churn, netns_come_and_go_while_devices_do, 600)
+/* The value of KEY= in an event, as a number; -1 if it has none. */
+static long event_field(const struct event *ev, const char *key)
 {
-	int i, status;
-	pid_t churn;
+	size_t klen = strlen(key);
+	ssize_t i = 0;
 
+	while (i < ev->len) {
+		const char *field = ev->bytes + i;
+		size_t flen = strnlen(field, ev->len - i);
+
+		if (flen > klen && !strncmp(field, key, klen) && field[klen] == '=')
+			return strtol(field + klen + 1, NULL, 10);
+		i += flen + 1;
+	}
+	return -1;
+}
+
+/*
+ * The events of one add/remove cycle as the host's listener hears them:
+ * an add then a remove, with the next two sequence numbers. Returns 0, or
+ * an errno value with what came instead in msg.
+ */
+static int cycle_events(int fd, long *seqnum, char *msg, size_t len)
+{
+	static const char *const actions[] = { "ACTION=add", "ACTION=remove" };
+	struct event ev;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		do {
+			if (next_event(fd, &ev, 5000))
+				return fail_msg(msg, len, errno, "no %s", actions[i]);
+		} while (!memmem(ev.bytes, ev.len, "SUBSYSTEM=devnsfs", 18));
+		if (!memmem(ev.bytes, ev.len, actions[i], strlen(actions[i]) + 1))
+			return fail_msg(msg, len, EBADMSG, "want %s", actions[i]);
+		if (event_field(&ev, "SEQNUM") != ++*seqnum)
+			return fail_msg(msg, len, EBADMSG, "SEQNUM=%ld, want %ld",
+					event_field(&ev, "SEQNUM"), *seqnum);
+	}
+	return 0;
+}
+
+/*
+ * Network namespaces of the host, each with a listener, appear and vanish
+ * under the sender while devices come and go: every add and remove still
+ * reaches the listener that stays, once and in order. make check churns
+ * 10 namespaces, make stress 500; the devices cycle until the churn ends.
+ */
+TEST_F_TIMEOUT(churn, netns_come_and_go_while_devices_do, 1800)
+{
+	int i, status, listener, namespaces = soak_count(10, 500), cycles = 0;
+	long seqnum = 0;
+	char msg[256];
+	pid_t churn, done = 0;
+
+	listener = uevent_listener();
+	ASSERT_GE(listener, 0);
 	churn = fork();
 	ASSERT_GE(churn, 0);
 	if (churn == 0) {
-		/* Network namespaces appear and vanish under the sender. */
-		for (i = 0; i < 50; i++) {
+		for (i = 0; i < namespaces; i++) {
 			pid_t pid = fork();
 
 			if (pid == 0)
@@ -366,12 +416,21 @@ TEST_F_TIMEOUT(churn, netns_come_and_go_while_devices_do, 600)
 		}
 		_exit(0);
 	}
-	for (i = 0; i < 200; i++) {
+	/* At least a few cycles, and on until the last namespace is gone. */
+	do {
 		ASSERT_EQ(0, ctl_add(self->ctl, "churn", "null", NULL));
 		ASSERT_EQ(0, ctl_remove(self->ctl, "churn"));
-	}
-	ASSERT_EQ(churn, waitpid(churn, &status, 0));
-	EXPECT_EQ(0, status);
+		ASSERT_EQ(0, cycle_events(listener, &seqnum, msg, sizeof(msg))) {
+			TH_LOG("cycle %d: %s", cycles, msg);
+		}
+		cycles++;
+		if (!done)
+			done = waitpid(churn, &status, WNOHANG);
+		ASSERT_LE(0, done);
+	} while (cycles < 20 || !done);
+	EXPECT_EQ(0, status) TH_LOG("the namespace churn failed");
+	EXPECT_EQ(0, count_devnsfs_events(listener, 200));
+	close(listener);
 }
 
 TEST_HARNESS_MAIN

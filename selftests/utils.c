@@ -224,3 +224,10 @@ int reload_module(const char *params)
 	close(fd);
 	return ret ? -errno : 0;
 }
+
+unsigned long soak_count(unsigned long quick, unsigned long full)
+{
+	const char *stress = getenv("DEVNSFS_STRESS");
+
+	return stress && !strcmp(stress, "1") ? full : quick;
+}

@@ -60,3 +60,9 @@ const char *node_path(char *buf, size_t len, const char *dir, const char *name);
 int write_text(const char *path, const char *text);
 /* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
 int reload_module(const char *params);
+
+/*
+ * The count of a soak loop: quick under make check, full under make stress
+ * (DEVNSFS_STRESS=1 in the environment), so both run the same code.
+ */
+unsigned long soak_count(unsigned long quick, unsigned long full);

@@ -1,6 +1,11 @@
 # shellcheck shell=sh
 # Runs inside the guest as root: every selftest, then the runner's own
-# cases (clean rmmod, no kmemleak report). TAP goes to $DEVNSFS_OUT.
+# cases (clean rmmod, no kmemleak report). TAP goes to $DEVNSFS_OUT, and
+# each program's wall time in seconds to NAME.seconds beside it.
+#
+# DEVNSFS_STRESS=1 (make stress) makes the selftests run their soak loops
+# at full counts; DEVNSFS_PROG_TIMEOUT bounds each program (a program
+# killed by it leaves its TAP short, which counts as failed).
 
 out=$DEVNSFS_OUT
 kmemleak=/sys/kernel/debug/kmemleak
@@ -9,9 +14,11 @@ kmemleak=/sys/kernel/debug/kmemleak
 run() {
 	echo "devnsfs-guest: running $1"
 	start=$(date +%s)
-	timeout 1800 "./$1" >"$out/$1.tap" 2>&1
+	timeout "${DEVNSFS_PROG_TIMEOUT:-600}" "./$1" >"$out/$1.tap" 2>&1
 	echo $? >"$out/$1.rc"
-	echo "devnsfs-guest: $1 took $(($(date +%s) - start)) s"
+	took=$(($(date +%s) - start))
+	echo "$took" >"$out/$1.seconds"
+	echo "devnsfs-guest: $1 took $took s"
 }
 
 cd "$DEVNSFS_TOP/selftests" || exit 1
@@ -21,6 +28,7 @@ for t in ${DEVNSFS_TESTS:-*_test}; do
 	[ "$t" = module_test ] || run "$t"
 done
 
+start=$(date +%s)
 {
 	echo "TAP version 13"
 	echo "1..2"
@@ -48,4 +56,7 @@ done
 	fi
 } >"$out/zz_runner.tap"
 echo 0 >"$out/zz_runner.rc"
+took=$(($(date +%s) - start))
+echo "$took" >"$out/zz_runner.seconds"
+echo "devnsfs-guest: zz_runner took $took s"
 dmesg >"$out/dmesg.txt"
