@@ -60,3 +60,11 @@ const char *node_path(char *buf, size_t len, const char *dir, const char *name);
 int write_text(const char *path, const char *text);
 /* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
 int reload_module(const char *params);
+
+/*
+ * Passing a file descriptor over a unix socket (SCM_RIGHTS), with one byte
+ * of payload: send returns 0 or -errno; recv returns the received fd or
+ * -errno.
+ */
+int scm_send_fd(int sock, int fd);
+int scm_recv_fd(int sock);
