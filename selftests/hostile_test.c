@@ -3,7 +3,7 @@
  * Hostile tenants (issue 11): what a container, or someone handed one of
  * its file descriptors, must not be able to do to devnsfs, and what a
  * caller must be able to count on while others race with it. Each case
- * pins down one rule of /work/notes/issue11-contract.md:
+ * pins down one rule of issue 11's contract (numbered as its sections):
  *
  *  4. an ADD whose result cannot be copied back is undone by identity:
  *     it never removes a device another caller added under the same name;
@@ -200,8 +200,8 @@ TEST_F_TIMEOUT(host, failed_copy_back_never_removes_another_callers_device, 120)
 	struct readonly_adder a = { .ctl = self->ctl };
 	long long start, end;
 	long checks = 0, taken_over = 0;
-	struct devnsfs_device *ro, mine, info;
-	int info_ret = 0, remove_ret = 0;
+	struct devnsfs_device mine = { 0 }, info = { 0 }, *ro;
+	int add_ret = 0, info_ret = 0, remove_ret = 0;
 	bool violated = false;
 	pthread_t thread;
 
@@ -215,15 +215,13 @@ TEST_F_TIMEOUT(host, failed_copy_back_never_removes_another_callers_device, 120)
 	start = now_ns();
 	end = start + RACE_SECONDS * 1000000000LL;
 	while (now_ns() < end) {
-		int ret = ctl_add(self->ctl, "x", "null", &mine);
-
-		if (ret == -EEXIST) {
+		add_ret = ctl_add(self->ctl, "x", "null", &mine);
+		if (add_ret == -EEXIST) {
 			/* A's device, between its add and its undo: take it. */
 			taken_over += ctl_remove(self->ctl, "x") == 0;
 			continue;
 		}
-		if (ret) {
-			remove_ret = ret;
+		if (add_ret) {
 			violated = true;
 			break;
 		}
@@ -242,8 +240,8 @@ TEST_F_TIMEOUT(host, failed_copy_back_never_removes_another_callers_device, 120)
 	       (now_ns() - start) / 1e9, checks, taken_over, a.efault, a.eexist);
 
 	EXPECT_FALSE(violated) {
-		TH_LOG("B's ADD of \"x\" gave id %llu; then INFO: %s, id %llu; REMOVE: %s",
-		       (unsigned long long)mine.id, strerror(-info_ret),
+		TH_LOG("B's ADD of \"x\": %s, id %llu; then INFO: %s, id %llu; REMOVE: %s",
+		       strerror(-add_ret), (unsigned long long)mine.id, strerror(-info_ret),
 		       (unsigned long long)(info_ret ? 0 : info.id), strerror(-remove_ret));
 	}
 	EXPECT_EQ(0, a.other) {
@@ -273,9 +271,9 @@ static int open_fs_context(void *arg, char *msg, size_t len)
  * Section 5. The container (uid TEST_UID as 0) opens an fs context, so
  * the instance will belong to its user namespace; host root sets the
  * options. fs_parser maps the numbers in the caller's namespace, where
- * 5000 is fine, but the instance's namespace has no 5000: nodes owned by
- * it would show as the overflow uid to the container and could never be
- * chowned back by it. As tmpfs does, such a uid or gid is EINVAL.
+ * 5000 is fine, but the instance's namespace has no 5000: the container
+ * would see its nodes owned by the overflow uid, someone it cannot name.
+ * As tmpfs does, such a uid or gid is EINVAL.
  */
 TEST(uid_and_gid_must_be_mapped_in_the_instance_namespace)
 {
@@ -484,8 +482,10 @@ TEST_F_TIMEOUT(host, random_write_ends_early_on_a_signal, 600)
 	close(ours);
 }
 
-struct long_read {
+/* One LONG_IO read(2) or write(2) on another thread. */
+struct long_call {
 	int fd;
+	bool write;
 	char *buf;
 	atomic_int started;
 	long long t_start, t_end;
@@ -493,64 +493,118 @@ struct long_read {
 	int err;
 };
 
-static void *read_long(void *arg)
+static void *call_long(void *arg)
 {
-	struct long_read *r = arg;
+	struct long_call *c = arg;
 
-	r->t_start = now_ns();
-	atomic_store(&r->started, 1);
-	r->ret = read(r->fd, r->buf, LONG_IO);
-	r->err = r->ret < 0 ? errno : 0;
-	r->t_end = now_ns();
+	c->t_start = now_ns();
+	atomic_store(&c->started, 1);
+	if (c->write)
+		c->ret = write(c->fd, c->buf, LONG_IO);
+	else
+		c->ret = read(c->fd, c->buf, LONG_IO);
+	c->err = c->ret < 0 ? errno : 0;
+	c->t_end = now_ns();
 	return NULL;
 }
 
 /*
- * Section 8: when REMOVE returns, no call on the device is still running
- * (so the caller may count on the device being gone, not just hidden): a
- * LONG_IO read of a zero node in flight ends early, before REMOVE returns.
+ * How late a thread may see its own call return after the kernel has
+ * finished it: the caller may be scheduled out on the way back to user
+ * space while the REMOVE it woke runs first.
  */
-TEST_F_TIMEOUT(host, remove_waits_for_a_read_in_flight, 300)
+#define RETURN_SLACK_NS (100 * 1000000LL)
+/* What the main thread writes into a read's buffer once REMOVE returned. */
+#define MARK 0xee
+
+/*
+ * Section 8: when REMOVE (or unlink) returns, no call on the device is
+ * still running, so the caller may count on the device being gone, not
+ * just hidden: a LONG_IO read of a zero node, or write to a random node,
+ * in flight ends early, before the removal returns. Two observations: the
+ * caller's timestamps, which scheduling can blur by RETURN_SLACK_NS, and,
+ * for a read, an exact one: marks the main thread writes into every page
+ * behind the buffer as soon as the removal has returned. A read still
+ * running would zero them again (the buffer maps one chunk over and over,
+ * so any further progress reaches every mark).
+ */
+static void remove_during_call(struct __test_metadata *_metadata,
+			       struct _test_data_host *self, const char *class_name,
+			       bool is_write, bool by_unlink)
 {
-	struct long_read r = { 0 };
+	long page = sysconf(_SC_PAGESIZE);
+	struct long_call c = { .write = is_write };
 	long long t_remove, t_removed;
+	long marks = 0, off;
 	pthread_t thread;
 	char small[64];
 	int ret;
 
-	ASSERT_EQ(0, ctl_add(self->ctl, "z", "zero", NULL));
-	r.fd = open(P("z"), O_RDONLY | O_CLOEXEC);
-	ASSERT_GE(r.fd, 0);
-	r.buf = alias_buffer();
-	ASSERT_NE(NULL, r.buf);
-	ASSERT_EQ(0, pthread_create(&thread, NULL, read_long, &r));
-	while (!atomic_load(&r.started))
+	ASSERT_EQ(0, ctl_add(self->ctl, "dev", class_name, NULL));
+	c.fd = open(P("dev"), (is_write ? O_WRONLY : O_RDONLY) | O_CLOEXEC);
+	ASSERT_GE(c.fd, 0);
+	c.buf = alias_buffer();
+	ASSERT_NE(NULL, c.buf);
+	memset(c.buf, 0x5a, ALIAS_CHUNK);
+	ASSERT_EQ(0, pthread_create(&thread, NULL, call_long, &c));
+	while (!atomic_load(&c.started))
 		usleep(1000);
-	/* Let the read get well into the device. */
+	/* Let the call get well into the device. */
 	usleep(200 * 1000);
 	t_remove = now_ns();
-	ret = ctl_remove(self->ctl, "z");
+	if (by_unlink)
+		ret = unlink(P("dev")) ? -errno : 0;
+	else
+		ret = ctl_remove(self->ctl, "dev");
 	t_removed = now_ns();
+	if (!is_write)
+		for (off = 0; off < ALIAS_CHUNK; off += page)
+			c.buf[off] = MARK;
 	ASSERT_EQ(0, pthread_join(thread, NULL));
 	ASSERT_EQ(0, ret);
-	TH_LOG("read from +0 to +%.0f ms returned %zd (%s); REMOVE from +%.0f to +%.0f ms",
-	       (r.t_end - r.t_start) / 1e6, r.ret, strerror(r.err),
-	       (t_remove - r.t_start) / 1e6, (t_removed - r.t_start) / 1e6);
+	TH_LOG("%s from +0 to +%.0f ms returned %zd (%s); %s from +%.0f to +%.0f ms",
+	       is_write ? "write" : "read", (c.t_end - c.t_start) / 1e6, c.ret, strerror(c.err),
+	       by_unlink ? "unlink" : "REMOVE",
+	       (t_remove - c.t_start) / 1e6, (t_removed - c.t_start) / 1e6);
 
-	/* Else the read was too short to be in flight: the case proves nothing. */
-	ASSERT_GT(r.t_end, t_remove);
-	EXPECT_LE(r.t_end, t_removed) {
-		TH_LOG("the read ran on %.0f ms after REMOVE returned",
-		       (r.t_end - t_removed) / 1e6);
+	/* Else the call was too short to be in flight: the case proves nothing. */
+	ASSERT_GT(c.t_end, t_remove);
+	EXPECT_LE(c.t_end, t_removed + RETURN_SLACK_NS) {
+		TH_LOG("the call returned %.0f ms after the removal did",
+		       (c.t_end - t_removed) / 1e6);
+	}
+	if (!is_write) {
+		for (off = 0; off < ALIAS_CHUNK; off += page)
+			marks += (unsigned char)c.buf[off] == MARK;
+		EXPECT_EQ(ALIAS_CHUNK / page, marks) {
+			TH_LOG("the read zeroed %ld pages after the removal returned",
+			       ALIAS_CHUNK / page - marks);
+		}
 	}
 	/* It stopped at the removal: a partial count (or ENODEV). */
-	EXPECT_TRUE((r.ret >= 0 && r.ret < LONG_IO) || (r.ret == -1 && r.err == ENODEV)) {
-		TH_LOG("read returned %zd of %lu", r.ret, LONG_IO);
+	EXPECT_TRUE((c.ret >= 0 && c.ret < LONG_IO) || (c.ret == -1 && c.err == ENODEV)) {
+		TH_LOG("the call returned %zd of %lu", c.ret, LONG_IO);
 	}
-	EXPECT_EQ(-1, read(r.fd, small, sizeof(small)));
+	ret = is_write ? write(c.fd, small, sizeof(small)) : read(c.fd, small, sizeof(small));
+	EXPECT_EQ(-1, ret);
 	EXPECT_EQ(ENODEV, errno);
-	munmap(r.buf, LONG_IO);
-	close(r.fd);
+	munmap(c.buf, LONG_IO);
+	close(c.fd);
+}
+
+TEST_F_TIMEOUT(host, remove_waits_for_a_read_in_flight, 300)
+{
+	remove_during_call(_metadata, self, "zero", false, false);
+}
+
+TEST_F_TIMEOUT(host, unlink_waits_for_a_read_in_flight, 300)
+{
+	remove_during_call(_metadata, self, "zero", false, true);
+}
+
+TEST_F_TIMEOUT(host, remove_waits_for_a_random_write_in_flight, 300)
+{
+	remove_during_call(_metadata, self, "random", true, false);
 }
 
 struct add_result {
