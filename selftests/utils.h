@@ -66,3 +66,11 @@ int reload_module(const char *params);
  * (DEVNSFS_STRESS=1 in the environment), so both run the same code.
  */
 unsigned long soak_count(unsigned long quick, unsigned long full);
+
+/*
+ * Passing a file descriptor over a unix socket (SCM_RIGHTS), with one byte
+ * of payload: send returns 0 or -errno; recv returns the received fd or
+ * -errno.
+ */
+int scm_send_fd(int sock, int fd);
+int scm_recv_fd(int sock);
