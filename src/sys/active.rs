@@ -55,13 +55,18 @@ impl Liveness {
     /// blocked inside, and this waits until every call has left. Returns
     /// whether this call revoked (false if revoked already). Sleeps: not
     /// from inside a call.
+    ///
+    /// A call in flight may itself wait on something slow (a page fault on
+    /// a FUSE-backed buffer): the wait ends early only for a remover that
+    /// is being killed, which then leaves that call to finish on its own.
     pub(crate) fn revoke(&self, wake: impl FnOnce()) -> bool {
         if self.state.fetch_or(REVOKED, Ordering::AcqRel) & REVOKED != 0 {
             return false;
         }
         wake();
-        self.idle
-            .wait_uninterruptible(|| self.state.load(Ordering::Acquire) == REVOKED);
+        let _ = self
+            .idle
+            .wait_killable(|| self.state.load(Ordering::Acquire) == REVOKED);
         true
     }
 }

@@ -52,11 +52,11 @@ impl WaitQueue {
         self.wait(ffi::TASK_INTERRUPTIBLE as i32, cond)
     }
 
-    /// Sleeps until `cond` holds, deaf to signals: for waits whose end
-    /// is bounded and must not be skipped.
-    pub(crate) fn wait_uninterruptible(&self, cond: impl Fn() -> bool) {
-        // CAST: TASK_UNINTERRUPTIBLE is 2. Such a wait cannot fail.
-        let _ = self.wait(ffi::TASK_UNINTERRUPTIBLE as i32, cond);
+    /// Sleeps until `cond` holds or a fatal signal is pending (then
+    /// `ERESTARTSYS`): for waits that only a dying task may cut short.
+    pub(crate) fn wait_killable(&self, cond: impl Fn() -> bool) -> Result {
+        // CAST: TASK_KILLABLE is 258.
+        self.wait(ffi::TASK_KILLABLE as i32, cond)
     }
 
     fn wait(&self, state: i32, cond: impl Fn() -> bool) -> Result {
