@@ -60,3 +60,24 @@ const char *node_path(char *buf, size_t len, const char *dir, const char *name);
 int write_text(const char *path, const char *text);
 /* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
 int reload_module(const char *params);
+
+/*
+ * From inside a userns child (root of its namespaces): a grandchild in a
+ * new user and mount namespace nested in the caller's, its root mapped to
+ * the caller's root (as unshare --map-root-user does, no privilege
+ * needed). Use userns_child_result() and userns_child_finish() on it.
+ */
+int userns_child_start_nested(struct userns_child *c, userns_fn fn, void *arg);
+/*
+ * Runs fn in a forked process that joins the user and mount namespaces of
+ * pid as their root (root of the initial namespace only may): a second
+ * task of that container, holding no capability outside it. Returns fn's
+ * result, or -1 with msg set if the process could not get there.
+ */
+int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len);
+/*
+ * Loads devnsfs with its default parameters whether or not it is loaded
+ * (a reload with a parameter the module does not know leaves it
+ * unloaded), retrying while the last instance goes; 0 or -errno.
+ */
+int reset_module(void);
