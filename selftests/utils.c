@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -232,8 +233,13 @@ static void nested_child(int rd, int wr, userns_fn fn, void *arg)
 	char c;
 	int err;
 
-	/* Our own uid and gid, root of the namespace we are in, to root. */
-	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) ||
+	/*
+	 * Our own uid and gid, root of the namespace we are in, to root. We
+	 * changed uid on the way here, which made us non-dumpable, and
+	 * /proc/self of a non-dumpable task belongs to host root: dumpable
+	 * again, so that we may write our own maps.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) || unshare(CLONE_NEWUSER | CLONE_NEWNS) ||
 	    write_file("/proc/self/setgroups", "deny") ||
 	    write_file("/proc/self/uid_map", "0 0 1") ||
 	    write_file("/proc/self/gid_map", "0 0 1"))
@@ -331,7 +337,7 @@ int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len)
 	return err;
 }
 
-int reset_module(void)
+int load_module(const char *params)
 {
 	const char *ko = getenv("DEVNSFS_KO");
 	int fd, ret, tries;
@@ -349,7 +355,12 @@ int reset_module(void)
 	fd = open(ko ? ko : "", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0);
+	ret = syscall(SYS_finit_module, fd, params, 0);
 	close(fd);
 	return ret ? -errno : 0;
+}
+
+int reset_module(void)
+{
+	return load_module("");
 }

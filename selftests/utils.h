@@ -76,8 +76,10 @@ int userns_child_start_nested(struct userns_child *c, userns_fn fn, void *arg);
  */
 int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len);
 /*
- * Loads devnsfs with its default parameters whether or not it is loaded
- * (a reload with a parameter the module does not know leaves it
- * unloaded), retrying while the last instance goes; 0 or -errno.
+ * Loads devnsfs with params ("" for the defaults) whether or not it is
+ * loaded (a reload with a parameter it does not know leaves it unloaded),
+ * waiting up to 5 s while the last instance goes; 0 or -errno.
  */
+int load_module(const char *params);
+/* load_module(""). */
 int reset_module(void);
