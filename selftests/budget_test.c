@@ -144,7 +144,7 @@ TEST_F(bud, a_range_smaller_than_the_default_reserve_is_all_for_the_host)
 		.why = "max_majors=1 leaves 2^20 - 1 numbers, under the default reserved=2^20",
 	};
 
-	ASSERT_EQ(0, load_module("max_majors=1"));
+	ASSERT_EQ(0, reload_module_wait("max_majors=1"));
 	in_container(_metadata, &s);
 	self->ctl = mount_instance(self->dir, NULL);
 	ASSERT_LE(0, self->ctl);
@@ -163,7 +163,7 @@ TEST_F(bud, the_reserve_is_for_instances_of_the_initial_namespace)
 	int i;
 
 	/* 15 numbers (minor 0 is the control node's), 5 kept for the host. */
-	ASSERT_EQ(0, load_module("max_majors=1 minors_per_major=16 reserved=5"));
+	ASSERT_EQ(0, reload_module_wait("max_majors=1 minors_per_major=16 reserved=5"));
 	in_container(_metadata, &s);
 	self->ctl = mount_instance(self->dir, NULL);
 	ASSERT_LE(0, self->ctl);
@@ -187,7 +187,7 @@ TEST_F(bud, sibling_namespaces_have_their_own_ns_budget_within_the_user_budget)
 	char name[16];
 	int i;
 
-	ASSERT_EQ(0, load_module("user_budget=5 ns_budget=3"));
+	ASSERT_EQ(0, reload_module_wait("user_budget=5 ns_budget=3"));
 	in_container(_metadata, &a);
 	in_container(_metadata, &b);
 	/* Host root is charged nothing; refused ADDs took no id. */
@@ -227,7 +227,7 @@ TEST_F(bud, a_new_instance_in_the_same_namespace_does_not_reset_its_budget)
 	struct userns_child c;
 	char msg[256];
 
-	ASSERT_EQ(0, load_module("ns_budget=3"));
+	ASSERT_EQ(0, reload_module_wait("ns_budget=3"));
 	ASSERT_EQ(0, userns_child_start(&c, remount, &s));
 	EXPECT_EQ(0, userns_child_result(&c, msg, sizeof(msg))) TH_LOG("%s", msg);
 	EXPECT_EQ(0, userns_child_finish(&c));
@@ -275,7 +275,7 @@ TEST_F(bud, a_nested_namespace_spends_its_parents_budget)
 	struct userns_child c;
 
 	ASSERT_NE(NULL, nested_dir);
-	ASSERT_EQ(0, load_module("ns_budget=3 user_budget=100"));
+	ASSERT_EQ(0, reload_module_wait("ns_budget=3 user_budget=100"));
 	ASSERT_EQ(0, userns_child_start(&c, parent_and_nested, s));
 	EXPECT_EQ(0, userns_child_result(&c, msg, sizeof(msg))) TH_LOG("%s", msg);
 	EXPECT_EQ(0, userns_child_finish(&c));

@@ -337,7 +337,7 @@ int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len)
 	return err;
 }
 
-int load_module(const char *params)
+int reload_module_wait(const char *params)
 {
 	const char *ko = getenv("DEVNSFS_KO");
 	int fd, ret, tries;
@@ -362,5 +362,5 @@ int load_module(const char *params)
 
 int reset_module(void)
 {
-	return load_module("");
+	return reload_module_wait("");
 }

@@ -80,6 +80,6 @@ int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len);
  * loaded (a reload with a parameter it does not know leaves it unloaded),
  * waiting up to 5 s while the last instance goes; 0 or -errno.
  */
-int load_module(const char *params);
-/* load_module(""). */
+int reload_module_wait(const char *params);
+/* reload_module_wait(""). */
 int reset_module(void);
