@@ -103,7 +103,19 @@ static int cg_write(const char *cg, const char *file, const char *text)
 	return write_text(path, text);
 }
 
-/* Bytes in all slab caches, from /proc/slabinfo: active objects x size. */
+/*
+ * The debug kernel's own bookkeeping of every allocation (kmemleak's and
+ * debugobjects' records): not the module's, and never charged to anyone.
+ */
+static int is_debug_cache(const char *name)
+{
+	return !strncmp(name, "kmemleak_", 9) || !strcmp(name, "debug_objects_cache");
+}
+
+/*
+ * Bytes in all slab caches but the debug ones, from /proc/slabinfo:
+ * active objects x size.
+ */
 static long long slab_total(void)
 {
 	FILE *f = fopen("/proc/slabinfo", "re");
@@ -114,7 +126,8 @@ static long long slab_total(void)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (sscanf(line, "%63s %ld %ld %ld", name, &active, &objs, &size) == 4)
+		if (sscanf(line, "%63s %ld %ld %ld", name, &active, &objs, &size) == 4 &&
+		    !is_debug_cache(name))
 			total += (long long)active * size;
 	fclose(f);
 	return total;

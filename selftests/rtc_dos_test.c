@@ -6,9 +6,10 @@
  *    CAP_SYS_RESOURCE in the initial user namespace, as drivers/rtc/dev.c
  *    asks of capable(): root of an unprivileged container gets EACCES,
  *    host root may set 1024 Hz on any rtc node it can open;
- *  - at most rtc_armed (default 16) rtc devices per host user, and per
- *    user namespace with its descendants, have update or periodic
- *    interrupts on at once: one more RTC_UIE_ON / RTC_PIE_ON is EDQUOT and
+ *  - at most rtc_armed (default 16) rtc devices per user namespace with
+ *    its descendants, and rtc_armed_user (default 64) per host user, have
+ *    update or periodic interrupts on at once: one more RTC_UIE_ON /
+ *    RTC_PIE_ON is EDQUOT and
  *    changes nothing; turning them off, closing the file or removing the
  *    device gives the slot back; the alarm is not counted; instances of
  *    the initial user namespace are not limited.
@@ -375,6 +376,7 @@ static int sibling_arm(void *arg, char *msg, size_t len)
 {
 	struct box *b = arg;
 	int n = b->arm, err;
+	char what[128];
 
 	err = box_setup(b, n + 1, msg, len) ?: arm_uie(b, 0, n, msg, len, "container");
 	if (err)
@@ -383,8 +385,10 @@ static int sibling_arm(void *arg, char *msg, size_t len)
 		close(b->fd[n]);
 		return 0;
 	}
-	err = want_edquot(rtc_call(b->fd[n], RTC_UIE_ON, NULL), msg, len,
-			  "RTC_UIE_ON of the 7th rtc of a second container of uid 1000 (10 armed in its sibling, 6 in it)");
+	snprintf(what, sizeof(what),
+		 "RTC_UIE_ON of rtc %d of a second container of uid 1000 (%d armed in it)",
+		 n + 1, n);
+	err = want_edquot(rtc_call(b->fd[n], RTC_UIE_ON, NULL), msg, len, what);
 	close(b->fd[n]);
 	return err;
 }
@@ -404,10 +408,14 @@ static int arm_the_refused_one(void *arg, char *msg, size_t len)
 	return 0;
 }
 
-TEST(sibling_containers_of_one_host_user_share_the_armed_limit)
+/*
+ * Two sibling containers of one host user: a arms a_arm, b arms b_arm and
+ * must be refused the next; if shared, b gets it once a exits.
+ */
+static void siblings(struct __test_metadata *_metadata, int a_arm, int b_arm, int shared)
 {
-	struct box a = { .dir = make_mountpoint(), .arm = RTC_ARMED - 6 };
-	struct box b = { .dir = make_mountpoint(), .arm = 6, .refuse_next = 1 };
+	struct box a = { .dir = make_mountpoint(), .arm = a_arm };
+	struct box b = { .dir = make_mountpoint(), .arm = b_arm, .refuse_next = 1 };
 	struct userns_child ca, cb;
 	char msg[256];
 
@@ -417,15 +425,26 @@ TEST(sibling_containers_of_one_host_user_share_the_armed_limit)
 	ASSERT_EQ(0, userns_child_result(&ca, msg, sizeof(msg))) TH_LOG("first: %s", msg);
 	ASSERT_EQ(0, userns_child_start(&cb, sibling_arm, &b));
 	EXPECT_EQ(0, userns_child_result(&cb, msg, sizeof(msg))) TH_LOG("second: %s", msg);
-	/* The first container exits: its files close, its 10 slots come back. */
+	/* The first container exits: its files close, its slots come back. */
 	EXPECT_EQ(0, userns_child_finish(&ca));
-	EXPECT_EQ(0, userns_join_run(cb.pid, arm_the_refused_one, &b, msg, sizeof(msg)))
-		TH_LOG("%s", msg);
+	if (shared)
+		EXPECT_EQ(0, userns_join_run(cb.pid, arm_the_refused_one, &b, msg, sizeof(msg)))
+			TH_LOG("%s", msg);
 	EXPECT_EQ(0, userns_child_finish(&cb));
 	rmdir(a.dir);
 	rmdir(b.dir);
 	free((char *)a.dir);
 	free((char *)b.dir);
+}
+
+/*
+ * With the defaults each sibling has its own rtc_armed (16) within the
+ * host user's rtc_armed_user (64): one container arming all of its own
+ * leaves its sibling all of its own.
+ */
+TEST(sibling_containers_each_have_their_own_armed_limit)
+{
+	siblings(_metadata, RTC_ARMED, RTC_ARMED, 0);
 }
 
 /* The nested container's part: its own instance, 8 armed, the 9th refused. */
@@ -488,12 +507,12 @@ TEST(a_nested_namespace_arms_against_its_parent)
 	free((char *)b[1].dir);
 }
 
-/* With rtc_armed=1: the container gets one, the host's instance all. */
-FIXTURE(armed1) {
+/* Cases that reload the module with parameters, restored afterwards. */
+FIXTURE(reloaded) {
 	char dir[64];
 };
 
-FIXTURE_SETUP(armed1)
+FIXTURE_SETUP(reloaded)
 {
 	char *dir = make_mountpoint();
 
@@ -507,7 +526,7 @@ FIXTURE_SETUP(armed1)
  * harness then skips a teardown in the test's own process); self is shared.
  * The test's files closed with it.
  */
-FIXTURE_TEARDOWN_PARENT(armed1)
+FIXTURE_TEARDOWN_PARENT(reloaded)
 {
 	umount2(self->dir, MNT_DETACH);
 	rmdir(self->dir);
@@ -527,7 +546,8 @@ static int armed_limit_of_one(void *arg, char *msg, size_t len)
 			   "RTC_PIE_ON of a container's 2nd rtc with rtc_armed=1");
 }
 
-TEST_F(armed1, instances_of_the_initial_namespace_are_not_limited)
+/* With rtc_armed=1: the container gets one, the host's instance all. */
+TEST_F(reloaded, instances_of_the_initial_namespace_are_not_limited)
 {
 	char msg[256], *dir = make_mountpoint();
 	struct box host = { .dir = self->dir }, b = { .dir = dir };
@@ -546,6 +566,16 @@ TEST_F(armed1, instances_of_the_initial_namespace_are_not_limited)
 	EXPECT_EQ(0, userns_child_finish(&c));
 	rmdir(dir);
 	free(dir);
+}
+
+/*
+ * With rtc_armed_user=16, sibling containers of one host user share 16:
+ * 10 armed in one leave 6 to the other.
+ */
+TEST_F(reloaded, sibling_containers_of_one_host_user_share_rtc_armed_user)
+{
+	ASSERT_EQ(0, reload_module_wait("rtc_armed_user=16"));
+	siblings(_metadata, 10, 6, 1);
 }
 
 TEST_HARNESS_MAIN
