@@ -14,10 +14,10 @@ pub(crate) fn write_nofault<T: AsBytes>(addr: usize, value: &T) -> Result {
     // CAST: the user address as the pointer copy_to_user_nofault() takes.
     let dst = addr as *mut core::ffi::c_void;
     let src = (value as *const T).cast::<core::ffi::c_void>();
+    // copy_to_user_nofault() checks that the destination is user memory
+    // (access_ok()) and fails instead of faulting.
     // SAFETY: `value` is valid for reads of its size, and every byte of an
-    // `AsBytes` type is initialised; the function checks that the
-    // destination is user memory (access_ok()) and fails instead of
-    // faulting.
+    // `AsBytes` type is initialised.
     let ret = unsafe { ffi::copy_to_user_nofault(dst, src, core::mem::size_of::<T>()) };
     if ret == 0 {
         Ok(())
