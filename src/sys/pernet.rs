@@ -198,6 +198,9 @@ impl<S: PernetState> PernetRegistration<S> {
             if !full {
                 return;
             }
+            // An owner may have hundreds of netns: let others run between
+            // batches (a kernel without preemption would stall RCU).
+            super::cond_resched();
         }
     }
 }

@@ -19,11 +19,14 @@
  * running the guest weighs on both alike; every sample is printed.
  *
  * Left out on purpose, as costs of the storm's length rather than of the
- * index lock: the CPU a broadcast to hundreds of netns holds without a
- * reschedule point (the storms and the creations run on different CPUs),
- * and the cleanup of earlier netns, which waits for RCU grace periods
- * while holding rtnl, which creation needs (each phase's netns are
- * released with the storm stopped).
+ * index lock: the CPU a broadcast to hundreds of netns holds (the storms
+ * and the creations run on different CPUs; the sender reschedules between
+ * batches of 16 since), and the cleanup of earlier netns, which waits for
+ * RCU grace periods while holding rtnl, which creation needs (each phase's
+ * netns are released with the storm stopped).
+ *
+ * It takes about a minute and its netns another to go, so it runs under
+ * make stress only (a *_soak program).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -56,10 +59,11 @@
 #define SAMPLES (ROUNDS * PER_PHASE)
 /*
  * Allowed ratio of the medians, broadcasting / silent storm. Measured on
- * 2 shared cores under TCG: 0.7 to 1.3 with the index lock held only for
- * lookups, 4.2 to 5.7 with it held across each broadcast.
+ * 2 shared cores under TCG: 0.65 to 2.43 over five runs with the index
+ * lock held only for lookups (the highest with other guests running), 4.2
+ * to 7.0 over four with it held across each broadcast.
  */
-#define MAX_SLOWDOWN 2.5
+#define MAX_SLOWDOWN 3.0
 
 /* The storms run on CPU 1 and the timed creations on CPU 0. */
 #define STORM_CPU 1
