@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # make run: build what is missing and show devnsfs in a guest booted on the
-# release kernel (or $KDIR).
+# debug kernel (or $KDIR): the one `make check` uses, so a new machine
+# builds a single kernel for the demo and the tests.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 "$DEVNSFS_TOP/scripts/deps.sh"
-kdir=${KDIR:-$("$DEVNSFS_TOP/scripts/kernel.sh" release)}
+kdir=${KDIR:-$("$DEVNSFS_TOP/scripts/kernel.sh" debug)}
 "$DEVNSFS_TOP/scripts/module.sh" "$kdir" modules >/dev/null
 out=$DEVNSFS_CACHE/runs/demo
 rm -rf "$out"

@@ -9,24 +9,99 @@
 mod mem;
 mod rtc;
 
-use crate::vfs::FileOps;
-use kernel::{prelude::*, sync::Arc};
+use crate::{
+    sys::Liveness,
+    tenant::Budgets,
+    vfs::{poll, File, PollTable, ReadBuf, UserNs},
+};
+use kernel::{prelude::*, sync::Arc, uaccess::UserSliceReader};
 
-/// The per-device behaviour of a class: the file operations of its nodes
-/// (called only while the device is live, except `release`) and what
-/// happens when it is revoked.
-pub(crate) trait ClassDevice: FileOps {
-    /// The device is gone: cancel timers and wake every blocked caller,
-    /// who must then fail with `ENODEV`. Called once.
+/// What a class needs to know about a device it makes.
+pub(crate) struct NewDevice<'a> {
+    /// The user namespace owning the instance.
+    pub(crate) owner: UserNs<'a>,
+    pub(crate) budgets: &'a Arc<Budgets>,
+}
+
+/// One read or write on an open file of a device, entered while the device
+/// was live.
+pub(crate) struct Call<'a> {
+    pub(crate) file: &'a File,
+    pub(crate) liveness: &'a Liveness,
+}
+
+impl Call<'_> {
+    /// Whether the device is being revoked: its removal waits for this
+    /// call, so a long read or write ends early with what it has done.
+    pub(crate) fn revoked(&self) -> bool {
+        self.liveness.is_revoked()
+    }
+}
+
+/// The per-device behaviour of a class: the file operations of its nodes,
+/// called only while the device is live (except `release`), and what
+/// happens when it is revoked. Unimplemented calls fail as the kernel's mem
+/// devices do for an operation they lack.
+pub(crate) trait ClassDevice: Send + Sync + 'static {
+    fn open(&self, _file: &File) -> Result {
+        Ok(())
+    }
+    fn release(&self, _file: &File) {}
+    fn read(&self, _call: &Call<'_>, _buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+        Err(EINVAL)
+    }
+    fn write(&self, _call: &Call<'_>, _buf: &mut UserSliceReader, _pos: &mut i64) -> Result<usize> {
+        Err(EINVAL)
+    }
+    /// Returns the new position; `pos` is the current one.
+    fn llseek(&self, _file: &File, _offset: i64, _whence: i32, _pos: i64) -> Result<i64> {
+        Err(ESPIPE)
+    }
+    fn ioctl(&self, _file: &File, _cmd: u32, _arg: usize) -> Result<isize> {
+        Err(ENOTTY)
+    }
+    fn poll(&self, _file: &File, _table: &PollTable) -> u32 {
+        poll::IN | poll::RDNORM | poll::OUT | poll::WRNORM
+    }
+    /// The device is being removed: cancel timers and wake every blocked
+    /// caller, who must then fail with `ENODEV`. Called once; removal then
+    /// waits for the calls in flight to return.
     fn revoke(&self) {}
 }
 
+/// The longest class name: `DEVNSFS_CLASS_MAX` less the NUL.
+pub(crate) const CLASS_NAME_MAX: usize = 15;
+
 /// A device class.
 pub(crate) struct Class {
-    /// What `DEVNSFS_IOC_ADD` names it by (at most 15 bytes).
-    pub(crate) name: &'static CStr,
-    /// Makes the state of a new device.
-    pub(crate) create: fn() -> Result<Arc<dyn ClassDevice>>,
+    name: &'static CStr,
+    create: fn(&NewDevice<'_>) -> Result<Arc<dyn ClassDevice>>,
+}
+
+impl Class {
+    /// A class called `name` (at most [`CLASS_NAME_MAX`] bytes: a longer
+    /// name fails to compile, since classes are constants) whose devices'
+    /// state `create` makes.
+    pub(crate) const fn new(
+        name: &'static CStr,
+        create: fn(&NewDevice<'_>) -> Result<Arc<dyn ClassDevice>>,
+    ) -> Self {
+        assert!(
+            name.len() <= CLASS_NAME_MAX,
+            "class names have at most 15 bytes"
+        );
+        Self { name, create }
+    }
+
+    /// What `DEVNSFS_IOC_ADD` names it by.
+    pub(crate) fn name(&self) -> &'static CStr {
+        self.name
+    }
+
+    /// The state of a new device of this class.
+    pub(crate) fn create(&self, new: &NewDevice<'_>) -> Result<Arc<dyn ClassDevice>> {
+        (self.create)(new)
+    }
 }
 
 /// Every class devnsfs offers.

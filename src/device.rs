@@ -3,12 +3,12 @@
 //! A device of an instance: its name, class, number and revocation state.
 
 use crate::{
-    class::{Class, ClassDevice},
+    class::{Call, Class, ClassDevice},
     devnum::Number,
+    sys::{Active, Liveness},
     vfs::{poll, File, FileOps, PollTable, ReadBuf},
 };
-use core::sync::atomic::{AtomicBool, Ordering};
-use kernel::{prelude::*, sync::Arc, uaccess::UserSliceReader};
+use kernel::{init::PinInit, prelude::*, sync::Arc, uaccess::UserSliceReader};
 
 /// `DEVNSFS_NAME_MAX`: a name field's size, NUL included.
 pub(crate) const NAME_MAX: usize = 64;
@@ -60,6 +60,7 @@ impl Name {
 
 /// A device. Its node's inode, the instance and every open file's inode
 /// share it; it is freed with the last of them.
+#[pin_data]
 pub(crate) struct Device {
     pub(crate) name: Name,
     pub(crate) class: &'static Class,
@@ -67,7 +68,9 @@ pub(crate) struct Device {
     /// Permission bits its node was created with.
     pub(crate) mode: u16,
     state: Arc<dyn ClassDevice>,
-    revoked: AtomicBool,
+    /// Calls in flight; revocation waits for them.
+    #[pin]
+    liveness: Liveness,
 }
 
 impl Device {
@@ -77,59 +80,67 @@ impl Device {
         number: Number,
         mode: u16,
         state: Arc<dyn ClassDevice>,
-    ) -> Result<Arc<Self>> {
-        Ok(Arc::new(
-            Self {
-                name,
-                class,
-                number,
-                mode,
-                state,
-                revoked: AtomicBool::new(false),
-            },
-            GFP_KERNEL,
-        )?)
+    ) -> impl PinInit<Self> {
+        pin_init!(Self {
+            name,
+            class,
+            number,
+            mode,
+            state,
+            liveness <- Liveness::new(),
+        })
     }
 
-    /// Cuts the device off: every later call on its open files fails with
-    /// `ENODEV` and blocked callers are woken. Idempotent.
+    /// Cuts the device off: later calls on its open files fail with
+    /// `ENODEV`, blocked callers are woken, and this returns once no call
+    /// is in flight any more (long reads and writes stop at their next
+    /// page). Idempotent. Sleeps.
     pub(crate) fn revoke(&self) {
-        if !self.revoked.swap(true, Ordering::AcqRel) {
-            self.state.revoke();
-        }
+        self.liveness.revoke(|| self.state.revoke());
     }
 
-    fn live(&self) -> Result<&dyn ClassDevice> {
-        if self.revoked.load(Ordering::Acquire) {
-            return Err(ENODEV);
-        }
-        Ok(&*self.state)
+    /// Enters a call on a live device (`ENODEV` once revoked).
+    fn enter(&self) -> Result<Active<'_>> {
+        self.liveness.enter().ok_or(ENODEV)
     }
 }
 
 impl FileOps for Device {
     fn open(&self, file: &File) -> Result {
-        self.live()?.open(file)
+        let _active = self.enter()?;
+        self.state.open(file)
     }
     fn release(&self, file: &File) {
         self.state.release(file)
     }
     fn read(&self, file: &File, buf: &mut ReadBuf, pos: &mut i64) -> Result<usize> {
-        self.live()?.read(file, buf, pos)
+        let _active = self.enter()?;
+        let call = Call {
+            file,
+            liveness: &self.liveness,
+        };
+        self.state.read(&call, buf, pos)
     }
     fn write(&self, file: &File, buf: &mut UserSliceReader, pos: &mut i64) -> Result<usize> {
-        self.live()?.write(file, buf, pos)
+        let _active = self.enter()?;
+        let call = Call {
+            file,
+            liveness: &self.liveness,
+        };
+        self.state.write(&call, buf, pos)
     }
     fn llseek(&self, file: &File, offset: i64, whence: i32, pos: i64) -> Result<i64> {
-        self.live()?.llseek(file, offset, whence, pos)
+        let _active = self.enter()?;
+        self.state.llseek(file, offset, whence, pos)
     }
     fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        self.live()?.ioctl(file, cmd, arg)
+        let _active = self.enter()?;
+        self.state.ioctl(file, cmd, arg)
     }
     /// A revoked device polls as hung up with an error, as a hung-up tty.
     fn poll(&self, file: &File, table: &PollTable) -> u32 {
-        match self.live() {
-            Ok(state) => state.poll(file, table),
+        match self.enter() {
+            Ok(_active) => self.state.poll(file, table),
             Err(_) => poll::ERR | poll::HUP,
         }
     }

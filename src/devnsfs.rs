@@ -8,7 +8,6 @@
 use kernel::prelude::*;
 
 mod class;
-mod control;
 mod device;
 mod devnum;
 mod ffi;
@@ -16,6 +15,7 @@ mod fs;
 mod instance;
 mod params;
 mod sys;
+mod tenant;
 mod uevent;
 mod vfs;
 

@@ -7,21 +7,16 @@
 //! number derives from the id: id / minors_per_major picks a reserved major,
 //! id % minors_per_major is the minor. Majors are reserved whole with
 //! alloc_chrdev_region(), so no other driver can take those numbers, and
-//! lazily, up to the `max_majors` module parameter. Numbers consumed by the
-//! containers of one host user count against that user's budget.
+//! lazily, up to the `max_majors` module parameter. The last `reserved`
+//! numbers of that range are kept for instances of the initial user
+//! namespace; budgets per container are `tenant`'s.
 
-use crate::{ffi, params, sys::edquot, vfs::Kuid};
+use crate::{params, sys::ChrdevRegion, vfs::MINOR_BITS};
 use kernel::{
-    c_str,
-    error::to_result,
-    new_mutex,
+    c_str, new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNode},
     sync::{Arc, Mutex},
 };
-
-/// `MINORBITS` of include/linux/kdev_t.h.
-const MINOR_BITS: u32 = 20;
 
 /// Name of the reserved ranges in /proc/devices.
 const REGION_NAME: &CStr = c_str!("devnsfs");
@@ -42,7 +37,9 @@ impl Number {
 }
 
 /// The module-wide number allocator.
-#[pin_data(PinnedDrop)]
+///
+/// Lock order: `DevNumbers::inner` is taken last (after `Budgets::ledger`).
+#[pin_data]
 pub(crate) struct DevNumbers {
     #[pin]
     inner: Mutex<Inner>,
@@ -50,60 +47,44 @@ pub(crate) struct DevNumbers {
     first_major: u32,
     minors: u32,
     max_majors: usize,
-    budget: u64,
+    /// The first id past the range: max_majors * minors.
+    end_id: u64,
+    /// Ids only uncharged (initial-namespace) instances may take.
+    reserved: u64,
 }
 
 struct Inner {
-    majors: KVec<u32>,
+    /// The reserved majors, in the order ids reach them; released when
+    /// the allocator goes (module unload: no device is left by then).
+    majors: KVec<ChrdevRegion>,
     next_id: u64,
-    /// Numbers consumed so far, per host user.
-    spent: RBTree<Kuid, u64>,
-}
-
-fn reserve_major(minors: u32) -> Result<u32> {
-    let mut devt = 0u32;
-    // SAFETY: `devt` is a valid out-parameter; the name is a static string.
-    to_result(unsafe {
-        ffi::alloc_chrdev_region(&mut devt, 0, minors, REGION_NAME.as_char_ptr())
-    })?;
-    Ok(devt >> MINOR_BITS)
-}
-
-fn release_major(major: u32, minors: u32) {
-    // SAFETY: the range was reserved by `reserve_major` with this count.
-    unsafe { ffi::unregister_chrdev_region(major << MINOR_BITS, minors) };
 }
 
 impl DevNumbers {
     /// Reserves the first major and reads the module parameters.
     pub(crate) fn new() -> Result<Arc<Self>> {
         let minors = params::MINORS_PER_MAJOR.get().clamp(2, 1 << MINOR_BITS);
-        let max_majors = params::MAX_MAJORS.get().max(1) as usize;
+        let max_majors = usize::try_from(params::MAX_MAJORS.get().max(1)).map_err(|_| EINVAL)?;
         let mut majors = KVec::with_capacity(max_majors, GFP_KERNEL)?;
-        let first_major = reserve_major(minors)?;
-        if let Err(e) = majors.push(first_major, GFP_KERNEL) {
-            release_major(first_major, minors);
-            return Err(e.into());
-        }
-        let numbers = Arc::pin_init(
+        let first = ChrdevRegion::reserve_major(minors, REGION_NAME)?;
+        let first_major = first.major();
+        // Cannot fail: there is room for max_majors (at least 1).
+        majors.push(first, GFP_KERNEL)?;
+        let end_id = u64::from(params::MAX_MAJORS.get().max(1)) * u64::from(minors);
+        Arc::pin_init(
             pin_init!(Self {
-                inner <- new_mutex!(Inner {
-                    majors,
-                    next_id: 1,
-                    spent: RBTree::new(),
-                }),
+                inner <- new_mutex!(
+                    Inner { majors, next_id: 1 },
+                    "DevNumbers::inner"
+                ),
                 first_major,
                 minors,
                 max_majors,
-                budget: params::USER_BUDGET.get().into(),
+                end_id,
+                reserved: params::RESERVED.get().into(),
             }),
             GFP_KERNEL,
-        );
-        if numbers.is_err() {
-            // No `DevNumbers` exists to release the range on drop.
-            release_major(first_major, minors);
-        }
-        numbers
+        )
     }
 
     /// The number of every control node: minor 0 of the first major, like
@@ -116,62 +97,37 @@ impl DevNumbers {
         }
     }
 
-    /// Hands out the next number, charging `charge`'s budget.
+    /// Hands out the next number. A `charged` (container) instance may not
+    /// take the last `reserved` ones.
     ///
-    /// `EDQUOT` when the budget is spent, `ENOSPC` when every major devnsfs
-    /// may reserve is used up; nothing changes on failure.
-    pub(crate) fn alloc(&self, charge: Option<Kuid>) -> Result<Number> {
+    /// `ENOSPC` when every major devnsfs may reserve is used up (or all but
+    /// the reserve, for a charged instance); nothing changes on failure.
+    pub(crate) fn alloc(&self, charged: bool) -> Result<Number> {
         let mut guard = self.inner.lock();
         let inner = &mut *guard;
-        let mut new_charge = None;
-        if let Some(uid) = charge {
-            match inner.spent.get(&uid) {
-                Some(&spent) if spent >= self.budget => return Err(edquot()),
-                Some(_) => {}
-                None if self.budget == 0 => return Err(edquot()),
-                None => new_charge = Some(RBTreeNode::new(uid, 0, GFP_KERNEL)?),
-            }
-        }
         let id = inner.next_id;
+        if charged && self.end_id.saturating_sub(id) <= self.reserved {
+            return Err(ENOSPC);
+        }
         let index = usize::try_from(id / u64::from(self.minors)).map_err(|_| ENOSPC)?;
         if index >= inner.majors.len() {
             // One new major at a time: ids are consecutive.
             if inner.majors.len() >= self.max_majors {
                 return Err(ENOSPC);
             }
-            let major = reserve_major(self.minors).map_err(|_| ENOSPC)?;
-            // Cannot fail: the vector was created with room for max_majors.
-            if inner.majors.push(major, GFP_KERNEL).is_err() {
-                release_major(major, self.minors);
-                return Err(ENOMEM);
-            }
+            let region =
+                ChrdevRegion::reserve_major(self.minors, REGION_NAME).map_err(|_| ENOSPC)?;
+            // Cannot fail: the vector was created with room for max_majors
+            // (on failure the region is released as it is dropped).
+            inner.majors.push(region, GFP_KERNEL)?;
         }
-        let major = inner.majors[index];
-        if let Some(node) = new_charge {
-            inner.spent.insert(node);
-        }
-        if let Some(uid) = charge {
-            if let Some(spent) = inner.spent.get_mut(&uid) {
-                *spent += 1;
-            }
-        }
+        let major = inner.majors.get(index).ok_or(ENOSPC)?.major();
         inner.next_id = id + 1;
         Ok(Number {
             id,
             major,
-            minor: (id % u64::from(self.minors)) as u32,
+            // Below `minors`, a u32.
+            minor: u32::try_from(id % u64::from(self.minors)).map_err(|_| ENOSPC)?,
         })
-    }
-}
-
-#[pinned_drop]
-impl PinnedDrop for DevNumbers {
-    fn drop(self: Pin<&mut Self>) {
-        // No instance (and so no device) is left: every superblock holds a
-        // reference on the module, and the module owns the last `Arc`.
-        let inner = self.inner.lock();
-        for &major in inner.majors.iter() {
-            release_major(major, self.minors);
-        }
     }
 }

@@ -4,9 +4,8 @@
 
 use crate::{
     device::Device,
-    devnum::DevNumbers,
-    instance::{Instance, Settings},
-    params, uevent,
+    instance::{Globals, Instance, Settings},
+    params,
     vfs::{
         self, FsContext, Kgid, Kuid, OptionWriter, ParamSpec, Parsed, RootLocked, SuperRef,
         UnlinkCall,
@@ -38,12 +37,6 @@ static PARAMS: [ParamSpec; 6] = [
 /// The storage the VFS links into its list of filesystem types.
 static DEVNSFS_TYPE: vfs::FsTypeSlot<Devnsfs> = vfs::FsTypeSlot::new();
 
-/// What every instance shares: the number allocator and the uevent senders.
-pub(crate) struct Globals {
-    pub(crate) numbers: Arc<DevNumbers>,
-    pub(crate) uevents: uevent::Registration,
-}
-
 /// The devnsfs filesystem: every mount is a new instance.
 pub(crate) struct Devnsfs;
 
@@ -58,12 +51,12 @@ pub(crate) struct Options {
 }
 
 fn permissions(fc: &FsContext, value: u32) -> Result<u16> {
-    if value > 0o777 {
-        return Err(fc.invalid(c_str!(
+    match u16::try_from(value) {
+        Ok(perm) if perm <= 0o777 => Ok(perm),
+        _ => Err(fc.invalid(c_str!(
             "devnsfs: mode and ctlmode take permission bits (at most 0777)"
-        )));
+        ))),
     }
-    Ok(value as u16)
 }
 
 impl vfs::FileSystem for Devnsfs {
@@ -78,6 +71,18 @@ impl vfs::FileSystem for Devnsfs {
 
     fn parse(fc: &FsContext, opts: &mut Options, param: &Parsed) -> Result {
         match param.opt() {
+            // As tmpfs: an owner the instance's namespace cannot name
+            // would own nodes nobody in the container can be.
+            OPT_UID if !fc.user_ns().maps_uid(param.uid()) => {
+                return Err(fc.invalid(c_str!(
+                    "devnsfs: uid is not mapped in the instance's user namespace"
+                )))
+            }
+            OPT_GID if !fc.user_ns().maps_gid(param.gid()) => {
+                return Err(fc.invalid(c_str!(
+                    "devnsfs: gid is not mapped in the instance's user namespace"
+                )))
+            }
             OPT_UID => opts.uid = Some(param.uid()),
             OPT_GID => opts.gid = Some(param.gid()),
             OPT_MODE => opts.mode = Some(permissions(fc, param.u32())?),
@@ -95,7 +100,7 @@ impl vfs::FileSystem for Devnsfs {
 
     fn fill_super(
         _fc: &FsContext,
-        sb: SuperRef,
+        sb: SuperRef<'_>,
         opts: &Options,
         globals: &Arc<Globals>,
     ) -> Result<Arc<Instance>> {
@@ -111,13 +116,18 @@ impl vfs::FileSystem for Devnsfs {
         Instance::new(sb, globals.clone(), settings)
     }
 
-    fn reconfigure(fc: &FsContext, instance: &Instance, opts: &Options) -> Result {
+    fn reconfigure(
+        fc: &FsContext,
+        sb: SuperRef<'_>,
+        instance: &Instance,
+        opts: &Options,
+    ) -> Result {
         let uid_changes = opts.uid.is_some_and(|uid| uid != instance.uid);
         let gid_changes = opts.gid.is_some_and(|gid| gid != instance.gid);
         if uid_changes || gid_changes {
             return Err(fc.invalid(c_str!("devnsfs: uid and gid cannot change on remount")));
         }
-        instance.reconfigure(opts.mode, opts.ctlmode, opts.max);
+        instance.reconfigure(sb, opts.mode, opts.ctlmode, opts.max);
         Ok(())
     }
 
@@ -140,16 +150,12 @@ impl vfs::FileSystem for Devnsfs {
         }
     }
 
-    fn unlink(instance: &Instance, root: &RootLocked, call: UnlinkCall) -> Result {
+    fn unlink(instance: &Instance, root: &RootLocked<'_>, call: UnlinkCall) -> Result {
         instance.unlink(root, call)
     }
 }
 
 /// Registers devnsfs; it stays registered until the result is dropped.
 pub(crate) fn register(module: &'static ThisModule) -> Result<vfs::Registration<Devnsfs>> {
-    let globals = Globals {
-        numbers: DevNumbers::new()?,
-        uevents: uevent::Registration::new()?,
-    };
-    vfs::Registration::register(&DEVNSFS_TYPE, module, Arc::new(globals, GFP_KERNEL)?)
+    vfs::Registration::register(&DEVNSFS_TYPE, module, Globals::new()?)
 }

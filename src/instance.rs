@@ -1,25 +1,51 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! An instance: one mount of devnsfs, owned by the mounter's user
-//! namespace, with its own devices and limits.
+//! namespace, with its own devices and limits, and its control node.
+
+mod control;
 
 use crate::{
-    class::Class,
+    class::{Class, NewDevice},
     device::{Device, Name},
-    fs::Globals,
+    devnum::DevNumbers,
+    sys::UeventSenders,
+    tenant::Budgets,
     uevent::{Action, Event},
     vfs::{InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
 };
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 use kernel::{
+    init::InPlaceWrite,
     new_mutex,
     prelude::*,
-    rbtree::{RBTree, RBTreeNodeReservation},
-    sync::{Arc, Mutex},
+    rbtree::{RBTree, RBTreeNode, RBTreeNodeReservation},
+    sync::{Arc, Mutex, UniqueArc},
 };
 
 /// Inode number of the control node; device nodes use id + 2.
 const CONTROL_INO: u64 = 2;
+
+/// What every instance shares: the number allocator, the budgets and the
+/// uevent senders.
+pub(crate) struct Globals {
+    numbers: Arc<DevNumbers>,
+    budgets: Arc<Budgets>,
+    uevents: UeventSenders,
+}
+
+impl Globals {
+    /// Reserves the first major and registers the uevent senders; all go
+    /// when the last instance and the registration have let go.
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        let globals = Self {
+            numbers: DevNumbers::new()?,
+            budgets: Budgets::new()?,
+            uevents: UeventSenders::register()?,
+        };
+        Ok(Arc::new(globals, GFP_KERNEL)?)
+    }
+}
 
 /// What an instance is set up with (from the mount options).
 pub(crate) struct Settings {
@@ -42,20 +68,21 @@ struct Devices {
     count: u32,
 }
 
-/// One mount of devnsfs.
+/// One mount of devnsfs: the superblock's private data, dropped in
+/// `kill_sb`. It keeps no pointer to its superblock: every call that needs
+/// one is handed a borrowed [`SuperRef`] or [`RootLocked`].
+///
+/// Lock order: the root directory's inode lock, then `devices`.
 #[pin_data]
 pub(crate) struct Instance {
-    sb: SuperRef,
     globals: Arc<Globals>,
     /// SEQNUM of the last uevent: they count from 1, per instance.
     seqnum: AtomicU64,
-    /// The host user whose budget this instance's numbers consume.
-    charge: Option<Kuid>,
     pub(crate) uid: Kuid,
     pub(crate) gid: Kgid,
     pub(crate) explicit_owner: (bool, bool),
-    mode: AtomicU32,
-    ctlmode: AtomicU32,
+    mode: AtomicU16,
+    ctlmode: AtomicU16,
     max: AtomicU32,
     control: Node,
     #[pin]
@@ -64,8 +91,8 @@ pub(crate) struct Instance {
 
 impl Instance {
     /// Sets up the instance of `sb`, with its control node.
-    pub(crate) fn new(sb: SuperRef, globals: Arc<Globals>, s: Settings) -> Result<Arc<Self>> {
-        let control = sb.lock_root().create_node::<crate::control::ControlFile>(
+    pub(crate) fn new(sb: SuperRef<'_>, globals: Arc<Globals>, s: Settings) -> Result<Arc<Self>> {
+        let control = sb.lock_root().create_node::<control::ControlFile>(
             &NodeSpec {
                 name: crate::device::CONTROL_NAME,
                 ino: CONTROL_INO,
@@ -79,29 +106,30 @@ impl Instance {
         // On failure below, kill_sb drops the control node with the rest.
         Arc::pin_init(
             pin_init!(Self {
-                sb,
-                charge: sb.user_ns().host_owner(),
                 globals,
                 seqnum: AtomicU64::new(0),
                 uid: s.uid,
                 gid: s.gid,
                 explicit_owner: s.explicit_owner,
-                mode: AtomicU32::new(s.mode.into()),
-                ctlmode: AtomicU32::new(s.ctlmode.into()),
+                mode: AtomicU16::new(s.mode),
+                ctlmode: AtomicU16::new(s.ctlmode),
                 max: AtomicU32::new(s.max),
                 control,
-                devices <- new_mutex!(Devices { by_name: RBTree::new(), count: 0 }),
+                devices <- new_mutex!(
+                    Devices { by_name: RBTree::new(), count: 0 },
+                    "Instance::devices"
+                ),
             }),
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )
     }
 
     pub(crate) fn mode(&self) -> u16 {
-        self.mode.load(Ordering::Relaxed) as u16
+        self.mode.load(Ordering::Relaxed)
     }
 
     pub(crate) fn ctlmode(&self) -> u16 {
-        self.ctlmode.load(Ordering::Relaxed) as u16
+        self.ctlmode.load(Ordering::Relaxed)
     }
 
     pub(crate) fn max(&self) -> u32 {
@@ -110,13 +138,19 @@ impl Instance {
 
     /// Applies a remount: `mode` affects nodes created from now on,
     /// `ctlmode` the control node at once, `max` later additions.
-    pub(crate) fn reconfigure(&self, mode: Option<u16>, ctlmode: Option<u16>, max: Option<u32>) {
-        let root = self.sb.lock_root();
+    pub(crate) fn reconfigure(
+        &self,
+        sb: SuperRef<'_>,
+        mode: Option<u16>,
+        ctlmode: Option<u16>,
+        max: Option<u32>,
+    ) {
+        let root = sb.lock_root();
         if let Some(mode) = mode {
-            self.mode.store(mode.into(), Ordering::Relaxed);
+            self.mode.store(mode, Ordering::Relaxed);
         }
         if let Some(ctlmode) = ctlmode {
-            self.ctlmode.store(ctlmode.into(), Ordering::Relaxed);
+            self.ctlmode.store(ctlmode, Ordering::Relaxed);
             self.control.set_perm(&root, ctlmode);
         }
         if let Some(max) = max {
@@ -124,9 +158,23 @@ impl Instance {
         }
     }
 
-    /// Creates device `name` of `class` and its node.
-    pub(crate) fn add(&self, name: Name, class: &'static Class) -> Result<Arc<Device>> {
-        let root = self.sb.lock_root();
+    /// Creates device `name` of `class` and its node in `sb`, this
+    /// instance's superblock, then lets `confirm` see it, still under the
+    /// root lock: if `confirm` fails, exactly this device is taken back
+    /// before any other call can see or change it, and no uevent is sent.
+    ///
+    /// Everything that can fail for want of memory or of a name is done
+    /// before the device number is spent, so that a failed ADD wastes no
+    /// number (numbers are never handed out twice).
+    pub(crate) fn add(
+        &self,
+        sb: SuperRef<'_>,
+        name: Name,
+        class: &'static Class,
+        confirm: impl FnOnce(&Device) -> Result,
+    ) -> Result<Arc<Device>> {
+        let root = sb.lock_root();
+        let owner = sb.user_ns();
         let mut devices = self.devices.lock();
         if devices.by_name.get(&name).is_some() {
             return Err(EEXIST);
@@ -134,13 +182,24 @@ impl Instance {
         if devices.count >= self.max() {
             return Err(ENOSPC);
         }
-        let state = (class.create)()?;
-        let slot = RBTreeNodeReservation::new(GFP_KERNEL)?;
-        // From here on the number is spent, even if a later step runs out
-        // of memory: numbers are never handed out twice.
-        let number = self.globals.numbers.alloc(self.charge)?;
-        let device = Device::new(name, class, number, self.mode(), state)?;
-        let node = root.create_node::<InodePrivate<Device>>(
+        let state = class.create(&NewDevice {
+            owner,
+            budgets: &self.globals.budgets,
+        })?;
+        let slot = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
+        let prepared = root.prepare_node(name.as_bytes())?;
+        let memory = UniqueArc::new_uninit(GFP_KERNEL_ACCOUNT)?;
+        let globals = &self.globals;
+        let number = globals
+            .budgets
+            .spend_number(owner, || globals.numbers.alloc(!owner.is_initial()))?;
+        // Nothing below can fail.
+        let init = Device::new(name, class, number, self.mode(), state);
+        let device: Arc<Device> = match memory.write_pin_init(init) {
+            Ok(device) => device.into(),
+            Err(never) => match never {},
+        };
+        let node = prepared.instantiate::<InodePrivate<Device>>(
             &NodeSpec {
                 name: device.name.as_bytes(),
                 ino: number.id + CONTROL_INO,
@@ -150,7 +209,7 @@ impl Instance {
                 gid: self.gid,
             },
             Some(device.clone()),
-        )?;
+        );
         let entry = Entry {
             device: device.clone(),
             node,
@@ -160,7 +219,15 @@ impl Instance {
             .insert(slot.into_node(device.name.clone(), entry));
         devices.count += 1;
         drop(devices);
-        self.notify(Action::Add, &device);
+        if let Err(e) = confirm(&device) {
+            if let Ok(taken) = self.take(&device.name, |e| Arc::ptr_eq(&e.device, &device)) {
+                let (_, entry) = taken.to_key_value();
+                entry.device.revoke();
+                root.remove(entry.node);
+            }
+            return Err(e);
+        }
+        self.notify(&root, Action::Add, &device);
         Ok(device)
     }
 
@@ -174,55 +241,81 @@ impl Instance {
             .ok_or(ENOENT)
     }
 
-    /// Removes device `name`: revokes it and removes its node.
-    pub(crate) fn remove(&self, name: &Name) -> Result {
-        let root = self.sb.lock_root();
-        let entry = self.take(name, |_| true)?;
+    /// Removes device `name` from `sb`, this instance's superblock:
+    /// revokes it (waiting for calls in flight) and removes its node.
+    /// `EBUSY`, changing nothing, while the node is a mount point.
+    pub(crate) fn remove(&self, sb: SuperRef<'_>, name: &Name) -> Result {
+        let root = sb.lock_root();
+        // Room to put the entry back if the node turns out to be busy.
+        let spare = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
+        let (key, entry) = self.take(name, |_| true)?.to_key_value();
+        // The node's inode lock nests inside the root's, not inside the
+        // table's (unlink(2) takes them in that order).
+        if let Err(e) = root.forbid_mounts(&entry.node) {
+            self.put_back(spare.into_node(key, entry));
+            return Err(e);
+        }
         entry.device.revoke();
         root.remove(entry.node);
-        self.notify(Action::Remove, &entry.device);
+        self.notify(&root, Action::Remove, &entry.device);
         Ok(())
     }
 
     /// `unlink(2)` of a node: the control node stays, a device goes as
-    /// with `DEVNSFS_IOC_REMOVE`.
-    pub(crate) fn unlink(&self, root: &RootLocked, call: UnlinkCall) -> Result {
+    /// with `DEVNSFS_IOC_REMOVE` (the VFS has refused a local mount point
+    /// and detaches others after this returns).
+    pub(crate) fn unlink(&self, root: &RootLocked<'_>, call: UnlinkCall) -> Result {
         if call.name() == crate::device::CONTROL_NAME {
             return Err(EPERM);
         }
         let name = Name::from_entry(call.name())?;
-        let entry = self.take(&name, |node| node.is_unlinked_by(&call))?;
+        let (_, entry) = self
+            .take(&name, |e| e.node.is_unlinked_by(&call))?
+            .to_key_value();
         entry.device.revoke();
         root.unlinked(entry.node, call)?;
-        self.notify(Action::Remove, &entry.device);
+        self.notify(root, Action::Remove, &entry.device);
         Ok(())
     }
 
-    /// Sends the uevent of `action` on `device`. Callers hold the root
-    /// lock, so events leave in the order of the changes.
-    fn notify(&self, action: Action, device: &Device) {
+    /// Sends the uevent of `action` on `device`. The root lock orders
+    /// events as the changes they report.
+    fn notify(&self, root: &RootLocked<'_>, action: Action, device: &Device) {
+        let sb = root.super_block();
         Event {
             action,
-            instance: self.sb.dev(),
+            instance: sb.dev(),
             name: device.name.as_bytes(),
             major: device.number.major,
             minor: device.number.minor,
             mode: device.mode,
-            class: device.class.name,
+            class: device.class.name(),
             id: device.number.id,
             seqnum: self.seqnum.fetch_add(1, Ordering::Relaxed) + 1,
         }
-        .send(&self.globals.uevents, self.sb.user_ns());
+        .send(&self.globals.uevents, sb.user_ns());
     }
 
-    /// Takes device `name` out of the table if `matches` its node.
-    fn take(&self, name: &Name, matches: impl FnOnce(&Node) -> bool) -> Result<Entry> {
+    /// Takes device `name` out of the table if its entry `matches`; the
+    /// tree node comes along, so that `put_back` cannot fail.
+    fn take(
+        &self,
+        name: &Name,
+        matches: impl FnOnce(&Entry) -> bool,
+    ) -> Result<RBTreeNode<Name, Entry>> {
         let mut devices = self.devices.lock();
-        if !devices.by_name.get(name).is_some_and(|e| matches(&e.node)) {
+        if !devices.by_name.get(name).is_some_and(matches) {
             return Err(ENOENT);
         }
-        let entry = devices.by_name.remove(name).ok_or(ENOENT)?;
+        let node = devices.by_name.remove_node(name).ok_or(ENOENT)?;
         devices.count -= 1;
-        Ok(entry)
+        Ok(node)
+    }
+
+    /// Undoes `take`.
+    fn put_back(&self, node: RBTreeNode<Name, Entry>) {
+        let mut devices = self.devices.lock();
+        devices.by_name.insert(node);
+        devices.count += 1;
     }
 }

@@ -1,12 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Safe wrappers of the kernel services the classes use.
+//! Safe wrappers of the kernel services that devnsfs uses besides the VFS:
+//! timers, wait queues, device number regions, per-netns sockets, module
+//! parameters. Staging code: each piece follows the upstream abstraction
+//! of a newer kernel where one exists (`HrTimer`, `PollCondVar`), so that
+//! moving to it deletes code here.
 
+mod active;
+mod chrdev;
+mod netlink;
+pub(crate) mod param;
+mod pernet;
 mod timer;
 mod wait;
 
+pub(crate) use active::{Active, Liveness};
+pub(crate) use chrdev::ChrdevRegion;
+pub(crate) use netlink::UeventSenders;
 pub(crate) use timer::{realtime_ns, Clock, Restart, Timer, TimerOwner};
-pub(crate) use wait::WaitQueue;
+pub(crate) use wait::{PollQueue, WaitQueue};
 
 use crate::ffi;
 use kernel::error::Error;
@@ -30,12 +42,26 @@ pub(crate) fn cond_resched() {
     unsafe { ffi::__cond_resched() };
 }
 
+/// An errno constant of the C headers as an `Error`.
+fn errno(code: u32) -> Error {
+    // CAST: errno constants are small (below 4096); `Error` takes them
+    // negated.
+    Error::from_errno(-(code as i32))
+}
+
 /// `EOPNOTSUPP`, which `kernel::error::code` of Linux 6.12 lacks.
 pub(crate) fn eopnotsupp() -> Error {
-    Error::from_errno(-(ffi::EOPNOTSUPP as i32))
+    errno(ffi::EOPNOTSUPP)
 }
 
 /// `EDQUOT`, which `kernel::error::code` of Linux 6.12 lacks.
 pub(crate) fn edquot() -> Error {
-    Error::from_errno(-(ffi::EDQUOT as i32))
+    errno(ffi::EDQUOT)
+}
+
+/// Whether the calling task has `cap` in the initial user namespace:
+/// what guards host resources (capable()).
+pub(crate) fn capable(cap: i32) -> bool {
+    // SAFETY: checks the current task's credentials; always valid.
+    unsafe { ffi::capable(cap) }
 }

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Uevents of devnsfs devices, delivered only to the network namespaces
-//! owned by the instance's user namespace (see `netns`).
+//! owned by the instance's user namespace, through a sender socket in each
+//! (`sys::UeventSenders`), never to the host's.
 //!
 //! The wire format is the kernel's: `ACTION@DEVPATH` and `KEY=VALUE`
 //! strings, each NUL-terminated, without a netlink header.
 
-mod netns;
-
-pub(crate) use netns::Registration;
-
-use crate::vfs::UserNs;
+use crate::{
+    sys::UeventSenders,
+    vfs::{Kgid, Kuid, UserNs},
+};
 use core::fmt::Write;
 use kernel::prelude::*;
 
@@ -91,14 +91,24 @@ impl Event<'_> {
         )
     }
 
-    /// Sends the event into the network namespaces `owner` owns.
-    pub(crate) fn send(&self, senders: &Registration, owner: UserNs) {
+    /// Sends the event into the network namespaces `owner` owns, from
+    /// uid/gid 0 of `owner`, as lib/kobject_uevent.c does for a netns of
+    /// another user namespace (listeners there see 0/0).
+    pub(crate) fn send(&self, senders: &UeventSenders, owner: UserNs<'_>) {
         let mut buf = Buffer {
             bytes: [0; EVENT_MAX],
             len: 0,
         };
-        if self.format(&mut buf).is_ok() {
-            senders.broadcast(owner, &buf.bytes[..buf.len]);
+        if self.format(&mut buf).is_err() {
+            return;
         }
+        let uid = owner.root_uid().unwrap_or(Kuid::GLOBAL_ROOT);
+        let gid = owner.root_gid().unwrap_or(Kgid::GLOBAL_ROOT);
+        senders.broadcast(
+            owner,
+            buf.bytes.get(..buf.len).unwrap_or_default(),
+            uid,
+            gid,
+        );
     }
 }

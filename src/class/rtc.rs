@@ -11,14 +11,23 @@
 //! and update interrupts are realtime hrtimers at the host time matching
 //! the device time, re-armed when the offset changes; the periodic
 //! interrupt is a monotonic hrtimer, as the rtc core's.
+//!
+//! Interrupts cost the host timer interrupts, so they are bounded as
+//! rtc-dev bounds them, and more: above 64 Hz needs CAP_SYS_RESOURCE in
+//! the initial user namespace (rtc-dev's capable()); the update and
+//! periodic interrupts run only while the device's one file is open; and
+//! each device with either on is charged to the `rtc_armed` budget of its
+//! owner (`tenant`), so one host user causes at most rtc_armed * (64 + 1)
+//! interrupts a second without that capability.
 
 mod abi;
 mod calendar;
 
-use super::{Class, ClassDevice};
+use super::{Call, Class, ClassDevice, NewDevice};
 use crate::{
-    sys::{realtime_ns, Clock, Restart, Timer, TimerOwner, WaitQueue},
-    vfs::{cap, poll, File, FileOps, PollTable, ReadBuf},
+    sys::{self, realtime_ns, Clock, PollQueue, Restart, Timer, TimerOwner},
+    tenant::{Charge, Tenant},
+    vfs::{cap, poll, File, PollTable, ReadBuf},
 };
 use abi::{RtcParam, RtcTime, RtcWkalrm};
 use calendar::LAST_SECOND;
@@ -49,11 +58,35 @@ struct Settings {
     periodic_irq: bool,
     /// RTC_IRQP_SET frequency in Hz (1 by default, as the rtc core).
     freq: i32,
+    /// Held while `update_irq` or `periodic_irq` is on.
+    armed: Option<Charge>,
+}
+
+impl Settings {
+    /// Charges the device as armed before an interrupt goes on (`EDQUOT`
+    /// when the owner's budget is spent); a device is charged once.
+    fn charge_armed(&mut self, tenant: &Tenant) -> Result {
+        if self.armed.is_none() {
+            self.armed = Some(tenant.arm_rtc()?);
+        }
+        Ok(())
+    }
+
+    /// Gives the charge back once neither interrupt is on.
+    fn release_armed(&mut self) {
+        if !self.update_irq && !self.periodic_irq {
+            self.armed = None;
+        }
+    }
 }
 
 /// One rtc device.
+///
+/// Lock order: `Rtc::settings`, then `Budgets::ledger` (charges) and the
+/// hrtimer bases (start and cancel).
 #[pin_data(PinnedDrop)]
 struct Rtc {
+    tenant: Tenant,
     /// Device time minus host CLOCK_REALTIME, in nanoseconds.
     offset: AtomicI64,
     #[pin]
@@ -70,7 +103,7 @@ struct Rtc {
     /// Revoked: every timer is off and stays off.
     dead: AtomicBool,
     #[pin]
-    readers: WaitQueue,
+    readers: PollQueue,
     #[pin]
     alarm_timer: Timer,
     #[pin]
@@ -80,27 +113,32 @@ struct Rtc {
 }
 
 impl Rtc {
-    fn new() -> Result<Arc<Self>> {
+    fn new(tenant: Tenant) -> Result<Arc<Self>> {
         Arc::pin_init(
             pin_init!(Self {
+                tenant,
                 offset: AtomicI64::new(0),
-                settings <- new_mutex!(Settings {
-                    alarm: 0,
-                    update_irq: false,
-                    periodic_irq: false,
-                    freq: 1,
-                }),
+                settings <- new_mutex!(
+                    Settings {
+                        alarm: 0,
+                        update_irq: false,
+                        periodic_irq: false,
+                        freq: 1,
+                        armed: None,
+                    },
+                    "Rtc::settings"
+                ),
                 alarm_armed: AtomicBool::new(false),
                 period_ns: AtomicI64::new(NSEC_PER_SEC),
                 irq_data: AtomicUsize::new(0),
                 busy: AtomicBool::new(false),
                 dead: AtomicBool::new(false),
-                readers <- WaitQueue::new(),
+                readers <- PollQueue::new(),
                 alarm_timer <- Timer::new::<Self, ALARM>(Clock::Realtime),
                 update_timer <- Timer::new::<Self, UPDATE>(Clock::Realtime),
                 periodic_timer <- Timer::new::<Self, PERIODIC>(Clock::Monotonic),
             }),
-            GFP_KERNEL,
+            GFP_KERNEL_ACCOUNT,
         )
     }
 
@@ -254,11 +292,13 @@ impl Rtc {
         let mut s = self.lock_live()?;
         if s.update_irq != on {
             if on {
+                s.charge_armed(&self.tenant)?;
                 self.arm_update();
             } else {
                 self.update_timer.cancel();
             }
             s.update_irq = on;
+            s.release_armed();
         }
         Ok(())
     }
@@ -283,11 +323,13 @@ impl Rtc {
         let mut s = self.lock_live()?;
         if s.periodic_irq != on {
             if on {
+                s.charge_armed(&self.tenant)?;
                 self.arm_periodic(&s);
             } else {
                 self.periodic_timer.cancel();
             }
             s.periodic_irq = on;
+            s.release_armed();
         }
         Ok(())
     }
@@ -323,6 +365,7 @@ impl Rtc {
     fn put_word(buf: &mut ReadBuf, data: usize) -> Result<usize> {
         if buf.len() == core::mem::size_of::<u32>() {
             // A 4-byte read gets the low half, as rtc-dev's put_user().
+            // CAST: that truncation is the ABI.
             buf.write(&(data as u32))?;
             Ok(core::mem::size_of::<u32>())
         } else {
@@ -341,6 +384,7 @@ impl Rtc {
         self.alarm_armed.store(false, Ordering::Release);
         s.update_irq = false;
         s.periodic_irq = false;
+        s.release_armed();
         drop(s);
         self.readers.wake_all();
     }
@@ -392,9 +436,7 @@ impl ClassDevice for Rtc {
     fn revoke(&self) {
         self.shut_down();
     }
-}
 
-impl FileOps for Rtc {
     /// One opener at a time, as rtc-dev; a new opener starts with no
     /// interrupts pending.
     fn open(&self, _file: &File) -> Result {
@@ -413,11 +455,13 @@ impl FileOps for Rtc {
         self.periodic_timer.cancel();
         s.update_irq = false;
         s.periodic_irq = false;
+        s.release_armed();
         drop(s);
         self.busy.store(false, Ordering::Release);
     }
 
-    fn read(&self, file: &File, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+    fn read(&self, call: &Call<'_>, buf: &mut ReadBuf, _pos: &mut i64) -> Result<usize> {
+        let file = call.file;
         let len = buf.len();
         if len != core::mem::size_of::<u32>() && len < core::mem::size_of::<usize>() {
             return Err(EINVAL);
@@ -440,9 +484,7 @@ impl FileOps for Rtc {
     }
 
     fn poll(&self, file: &File, table: &PollTable) -> u32 {
-        // SAFETY: the queue is part of the device state, which the node's
-        // inode keeps alive until after the last close of `file`.
-        unsafe { self.readers.poll_wait(file, table) };
+        self.readers.poll_wait(file, table);
         // Tested after queueing, so a revocation in between is seen.
         if self.dead.load(Ordering::Acquire) {
             poll::ERR | poll::HUP
@@ -454,17 +496,20 @@ impl FileOps for Rtc {
     }
 
     fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        // Permissions first, for every command, as rtc_dev_ioctl().
+        // Permissions first, for every command, as rtc_dev_ioctl(). The
+        // clock is the container's own, so setting it needs CAP_SYS_TIME
+        // over the instance; fast interrupts load the host, so they need
+        // CAP_SYS_RESOURCE in the initial namespace, as rtc-dev's capable().
         let denied = match cmd {
             abi::EPOCH_SET | abi::EPOCH_SET32 | abi::SET_TIME | abi::PARAM_SET => {
                 !file.owner_capable(cap::SYS_TIME)
             }
             abi::IRQP_SET | abi::IRQP_SET32 => {
-                arg > abi::MAX_USER_FREQ && !file.owner_capable(cap::SYS_RESOURCE)
+                arg > abi::MAX_USER_FREQ && !sys::capable(cap::SYS_RESOURCE)
             }
             abi::PIE_ON => {
                 usize::try_from(self.frequency()).unwrap_or(0) > abi::MAX_USER_FREQ
-                    && !file.owner_capable(cap::SYS_RESOURCE)
+                    && !sys::capable(cap::SYS_RESOURCE)
             }
             _ => false,
         };
@@ -495,13 +540,16 @@ impl FileOps for Rtc {
             abi::AIE_ON | abi::AIE_OFF => self.alarm_irq_enable(cmd == abi::AIE_ON)?,
             abi::UIE_ON | abi::UIE_OFF => self.update_irq_enable(cmd == abi::UIE_ON)?,
             abi::PIE_ON | abi::PIE_OFF => self.periodic_irq_enable(cmd == abi::PIE_ON)?,
+            // The frequency is 1 to MAX_FREQ: both conversions are exact.
             abi::IRQP_READ => user(core::mem::size_of::<usize>())
                 .writer()
-                .write(&(self.frequency() as usize))?,
+                .write(&usize::try_from(self.frequency()).map_err(|_| EINVAL)?)?,
             abi::IRQP_READ32 => user(core::mem::size_of::<u32>())
                 .writer()
-                .write(&(self.frequency() as u32))?,
-            // The rtc core takes the frequency as an int.
+                .write(&u32::try_from(self.frequency()).map_err(|_| EINVAL)?)?,
+            // CAST: the rtc core takes the frequency as an int, truncating
+            // the argument as C's conversion does; set_frequency() then
+            // rejects what is out of range.
             abi::IRQP_SET | abi::IRQP_SET32 => self.set_frequency(arg as u32 as i32)?,
             abi::PARAM_GET => {
                 let (mut reader, mut writer) =
@@ -521,11 +569,8 @@ impl FileOps for Rtc {
     }
 }
 
-fn create() -> Result<Arc<dyn ClassDevice>> {
-    Ok(Rtc::new()?)
+fn create(new: &NewDevice<'_>) -> Result<Arc<dyn ClassDevice>> {
+    Ok(Rtc::new(Tenant::new(new.budgets, new.owner))?)
 }
 
-pub(super) const RTC: Class = Class {
-    name: c_str!("rtc"),
-    create,
-};
+pub(super) const RTC: Class = Class::new(c_str!("rtc"), create);

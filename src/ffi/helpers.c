@@ -8,6 +8,7 @@
 #include <linux/poll.h>
 #include <linux/skbuff.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/wait.h>
 #include <net/net_namespace.h>
 #include "helpers.h"
@@ -68,4 +69,57 @@ u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval)
 unsigned long devnsfs_clear_user(void __user *to, unsigned long n)
 {
 	return clear_user(to, n);
+}
+
+struct user_namespace *devnsfs_get_user_ns(struct user_namespace *ns)
+{
+	return get_user_ns(ns);
+}
+
+void devnsfs_put_user_ns(struct user_namespace *ns)
+{
+	put_user_ns(ns);
+}
+
+/* Whether the caller holds the only reference left on ns. */
+bool devnsfs_user_ns_sole_reference(struct user_namespace *ns)
+{
+	return refcount_read(&ns->ns.count) == 1;
+}
+
+bool devnsfs_d_mountpoint(const struct dentry *dentry)
+{
+	return d_mountpoint(dentry);
+}
+
+void devnsfs_dont_mount(struct dentry *dentry)
+{
+	dont_mount(dentry);
+}
+
+/*
+ * The dentry of name in dir, negative if new: a lookup without the
+ * permission check of lookup_one_len(), for devnsfs's own nodes.
+ */
+struct dentry *devnsfs_lookup_noperm(struct dentry *dir, const unsigned char *name, u32 len)
+{
+	struct qstr q = QSTR_INIT(name, len);
+	struct dentry *d = d_hash_and_lookup(dir, &q);
+
+	return d ? d : d_alloc(dir, &q);
+}
+
+/* Makes a prepared dentry positive, hashing it if d_alloc() made it. */
+void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode)
+{
+	if (d_unhashed(dentry))
+		d_add(dentry, inode);
+	else
+		d_instantiate(dentry, inode);
+}
+
+/* A directory's i_rwsem gets its own lockdep class, as shmem gives it. */
+void devnsfs_annotate_dir(struct inode *inode)
+{
+	lockdep_annotate_inode_mutex_key(inode);
 }

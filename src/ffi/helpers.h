@@ -29,4 +29,15 @@ void devnsfs_poll_wait(struct file *file, struct wait_queue_head *wq_head,
 u64 devnsfs_hrtimer_forward_now(struct hrtimer *timer, s64 interval);
 unsigned long devnsfs_clear_user(void __user *to, unsigned long n);
 
+struct user_namespace *devnsfs_get_user_ns(struct user_namespace *ns);
+void devnsfs_put_user_ns(struct user_namespace *ns);
+bool devnsfs_user_ns_sole_reference(struct user_namespace *ns);
+
+struct dentry;
+bool devnsfs_d_mountpoint(const struct dentry *dentry);
+void devnsfs_dont_mount(struct dentry *dentry);
+struct dentry *devnsfs_lookup_noperm(struct dentry *dir, const unsigned char *name, u32 len);
+void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode);
+void devnsfs_annotate_dir(struct inode *inode);
+
 #endif

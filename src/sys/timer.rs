@@ -76,6 +76,7 @@ impl Timer {
 
     /// The clock id and the (start) mode of a timer on `clock`.
     fn clock_mode(clock: Clock) -> (i32, ffi::hrtimer_mode) {
+        // CAST: clock ids are 0 and 1.
         match clock {
             Clock::Realtime => (
                 ffi::CLOCK_REALTIME as i32,
@@ -148,7 +149,7 @@ pub(crate) fn realtime_ns() -> i64 {
     };
     // SAFETY: `ts` is valid for writes.
     unsafe { ffi::ktime_get_real_ts64(&mut ts) };
-    ts.tv_sec
-        .saturating_mul(1_000_000_000)
-        .saturating_add(ts.tv_nsec as i64)
+    // CAST: `tv_nsec` is below 10^9 (a long, so i64 or smaller).
+    let nsec = ts.tv_nsec as i64;
+    ts.tv_sec.saturating_mul(1_000_000_000).saturating_add(nsec)
 }

@@ -1,12 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! A wait queue (`wait_queue_head_t`) that sleepers, pollers and wakers in
-//! any context, hard interrupts included, can share.
+//! Wait queues (`wait_queue_head_t`) that sleepers and wakers in any
+//! context, hard interrupts included, can share; [`PollQueue`] also takes
+//! poll(2), select(2) and epoll registrations.
 //!
 //! Linux 6.12's `CondVar` cannot serve here: its sleepers test their
 //! condition before they queue, so a waker that takes no lock (an hrtimer
 //! callback) can slip in between and the wakeup is lost; and poll(2) cannot
-//! register with it. This follows `___wait_event()` instead.
+//! register with it. This follows `___wait_event()` instead. A
+//! [`PollQueue`] frees itself as the kernel's `PollCondVar` (7.x) does:
+//! pollers are detached with `__wake_up_pollfree()` and an RCU grace period
+//! passes before the memory goes, so that registering with it is safe; a
+//! plain [`WaitQueue`], which pollers cannot reach, frees at once.
 
 use crate::{
     ffi,
@@ -15,7 +20,7 @@ use crate::{
 use core::mem::MaybeUninit;
 use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
 
-/// A wait queue head.
+/// A wait queue head for sleepers only.
 #[pin_data]
 pub(crate) struct WaitQueue {
     #[pin]
@@ -43,6 +48,18 @@ impl WaitQueue {
     /// `ERESTARTSYS`. `cond` is tested after the caller is queued, so a
     /// wakeup that makes it true cannot be missed.
     pub(crate) fn wait_interruptible(&self, cond: impl Fn() -> bool) -> Result {
+        // CAST: TASK_INTERRUPTIBLE is 1.
+        self.wait(ffi::TASK_INTERRUPTIBLE as i32, cond)
+    }
+
+    /// Sleeps until `cond` holds, deaf to signals: for waits whose end
+    /// is bounded and must not be skipped.
+    pub(crate) fn wait_uninterruptible(&self, cond: impl Fn() -> bool) {
+        // CAST: TASK_UNINTERRUPTIBLE is 2. Such a wait cannot fail.
+        let _ = self.wait(ffi::TASK_UNINTERRUPTIBLE as i32, cond);
+    }
+
+    fn wait(&self, state: i32, cond: impl Fn() -> bool) -> Result {
         let mut entry = MaybeUninit::<ffi::wait_queue_entry>::uninit();
         let entry = entry.as_mut_ptr();
         // SAFETY: `entry` is valid for writes and stays in place (it is
@@ -51,17 +68,15 @@ impl WaitQueue {
         let result = loop {
             // SAFETY: `self.raw` is an initialised head and `entry` an
             // initialised entry that outlives its time on the queue.
-            let signalled = unsafe {
-                ffi::prepare_to_wait_event(self.raw.get(), entry, ffi::TASK_INTERRUPTIBLE as i32)
-            };
+            let signalled = unsafe { ffi::prepare_to_wait_event(self.raw.get(), entry, state) };
             if cond() {
                 break Ok(());
             }
             if signalled != 0 {
                 break Err(ERESTARTSYS);
             }
-            // SAFETY: the task is queued and in TASK_INTERRUPTIBLE; no
-            // spinlock is held (callers are in process context).
+            // SAFETY: the task is queued and in `state`; no spinlock is
+            // held (callers are in process context).
             unsafe { ffi::schedule() };
         };
         // SAFETY: as for prepare_to_wait_event(); this also copes with an
@@ -70,29 +85,53 @@ impl WaitQueue {
         result
     }
 
-    /// Wakes every sleeper and poller (`wake_up_interruptible_all()`).
-    /// Callable from any context.
+    /// Wakes every sleeper and poller (`wake_up_all()`). Callable from any
+    /// context.
     pub(crate) fn wake_all(&self) {
         // SAFETY: `self.raw` is an initialised head.
-        unsafe {
-            ffi::__wake_up(
-                self.raw.get(),
-                ffi::TASK_INTERRUPTIBLE,
-                0,
-                core::ptr::null_mut(),
-            )
-        };
+        unsafe { ffi::__wake_up(self.raw.get(), ffi::TASK_NORMAL, 0, core::ptr::null_mut()) };
+    }
+}
+
+/// A wait queue that poll(2), select(2) and epoll may register with.
+#[pin_data(PinnedDrop)]
+pub(crate) struct PollQueue {
+    #[pin]
+    queue: WaitQueue,
+}
+
+impl core::ops::Deref for PollQueue {
+    type Target = WaitQueue;
+    fn deref(&self) -> &WaitQueue {
+        &self.queue
+    }
+}
+
+impl PollQueue {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self { queue <- WaitQueue::new() })
     }
 
     /// Registers `file`'s poll(2), select(2) or epoll call with the queue.
-    ///
-    /// # Safety
-    ///
-    /// The queue lives until `file` is released: epoll keeps its entry on
-    /// the queue until then.
-    pub(crate) unsafe fn poll_wait(&self, file: &File, table: &PollTable) {
-        // SAFETY: `file` and `table` come from one `poll` call of the VFS;
-        // the caller vouches for the queue outliving the file.
-        unsafe { ffi::devnsfs_poll_wait(file.as_ptr(), self.raw.get(), table.as_ptr()) };
+    /// epoll may keep its entry queued after the call returns; dropping
+    /// the queue detaches it (see `PinnedDrop`).
+    pub(crate) fn poll_wait(&self, file: &File, table: &PollTable) {
+        // The head is pinned and detaches every entry before it is freed.
+        // SAFETY: `file` and `table` come from one `poll` call of the VFS
+        // (their invariants); the head is initialised.
+        unsafe { ffi::devnsfs_poll_wait(file.as_ptr(), self.queue.raw.get(), table.as_ptr()) };
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for PollQueue {
+    fn drop(self: Pin<&mut Self>) {
+        // Every poller woken with POLLFREE unhooks its entry (under RCU).
+        // SAFETY: the head is initialised; nobody sleeps on it any more.
+        unsafe { ffi::__wake_up_pollfree(self.queue.raw.get()) };
+        // Waits until no epoll can still be looking at an entry here.
+        // SAFETY: may sleep: owners drop queues in process context (with
+        // the last file or the instance).
+        unsafe { ffi::synchronize_rcu() };
     }
 }

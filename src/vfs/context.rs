@@ -3,7 +3,7 @@
 //! Mount options through the kernel's fs_parser, for mount(2) and
 //! fsopen()/fsconfig() alike.
 
-use super::ids::{Kgid, Kuid};
+use super::ids::{Kgid, Kuid, UserNs};
 use crate::ffi;
 use kernel::{c_str, prelude::*};
 
@@ -21,6 +21,7 @@ impl ParamSpec {
             type_: kind,
             opt,
             flags: 0,
+            // CAST: fs_parser reads `data` of a u32 spec as the number base.
             data: data as *const core::ffi::c_void,
         })
     }
@@ -84,9 +85,23 @@ impl Parsed {
 }
 
 /// A filesystem context being set up, borrowed for one call.
+///
+/// # Invariants
+///
+/// `0` is a live `fs_context` for as long as the value exists: values are
+/// made only by the `fs_context_operations` callbacks of this layer, on
+/// their stack, and lent out as `&FsContext`.
 pub(crate) struct FsContext(pub(super) *mut ffi::fs_context);
 
 impl FsContext {
+    /// The user namespace the instance being set up (or reconfigured)
+    /// belongs to.
+    pub(crate) fn user_ns(&self) -> UserNs<'_> {
+        // SAFETY: the context is live (type invariant) and holds a
+        // reference on `user_ns` for its whole life.
+        unsafe { UserNs::from_raw((*self.0).user_ns) }
+    }
+
     /// Logs `msg` as an error in the context's log (what `fsconfig`
     /// readers and dmesg show) and returns `EINVAL`, like invalfc().
     pub(crate) fn invalid(&self, msg: &CStr) -> Error {
@@ -125,7 +140,8 @@ impl FsContext {
                 &mut result,
             )
         };
-        let opt = kernel::error::to_result(opt).map(|()| opt)?;
-        Ok(Parsed(opt as u8, result))
+        kernel::error::to_result(opt)?;
+        // `opt` is the `opt` byte of the matching table entry.
+        Ok(Parsed(u8::try_from(opt).map_err(|_| EINVAL)?, result))
     }
 }

@@ -3,7 +3,7 @@
 //! `file_operations` glue: a node's file operations reach a Rust object
 //! without a cdev, as binderfs does, so only a node of devnsfs can open it.
 
-use super::ReadBuf;
+use super::{ReadBuf, SuperRef};
 use crate::ffi;
 use core::marker::PhantomData;
 use kernel::{
@@ -26,6 +26,13 @@ pub(crate) mod poll {
 }
 
 /// An open file of a devnsfs node, borrowed for one call.
+///
+/// # Invariants
+///
+/// `0` is an open file for as long as the value exists: values are made
+/// only by the `file_operations` callbacks below, on their stack, for the
+/// duration of one call, and lent out as `&File` (the type is neither
+/// `Clone` nor constructible elsewhere).
 pub(crate) struct File(*mut ffi::file);
 
 /// `O_NONBLOCK` of include/uapi/asm-generic/fcntl.h.
@@ -40,6 +47,14 @@ pub(crate) mod cap {
 impl File {
     pub(crate) fn as_ptr(&self) -> *mut ffi::file {
         self.0
+    }
+
+    /// The superblock of the file's instance, pinned by the open file.
+    pub(crate) fn super_block(&self) -> SuperRef<'_> {
+        // SAFETY: an open file (type invariant) pins its inode and the
+        // inode its superblock, which has a root; the borrow ends before
+        // the file can be released.
+        unsafe { SuperRef::new((*(*self.0).f_inode).i_sb) }
     }
 
     /// Whether the file was opened with `O_NONBLOCK`.
@@ -66,6 +81,12 @@ impl File {
 
 /// The `poll_table` of one poll(2), select(2) or epoll call. A class that
 /// blocks registers its wait queues with it (poll_wait()).
+///
+/// # Invariants
+///
+/// `0` is null or the poll table the VFS passed to the `poll` callback
+/// that made the value, valid for that call; like [`File`], the value
+/// lives on that callback's stack and is only lent out.
 pub(crate) struct PollTable(*mut ffi::poll_table_struct);
 
 impl PollTable {
@@ -204,10 +225,13 @@ unsafe extern "C" fn read<R: Resolve>(
     ppos: *mut ffi::loff_t,
 ) -> isize {
     from_result(|| {
+        // CAST: a user address as the integer `UserSlice` takes.
         let mut out = ReadBuf::new(buf as usize, len);
         // SAFETY: the VFS passes an open file and a valid position.
         let (t, pos) = unsafe { (target::<R>(file), &mut *ppos) };
-        Ok(t.read(&File(file), &mut out, pos)? as isize)
+        let done = t.read(&File(file), &mut out, pos)?;
+        // At most `len`, which the VFS caps at MAX_RW_COUNT.
+        isize::try_from(done).map_err(|_| EINVAL)
     })
 }
 
@@ -223,10 +247,13 @@ unsafe extern "C" fn write<R: Resolve>(
     ppos: *mut ffi::loff_t,
 ) -> isize {
     from_result(|| {
+        // CAST: a user address as the integer `UserSlice` takes.
         let mut reader = UserSlice::new(buf as usize, len).reader();
         // SAFETY: the VFS passes an open file and a valid position.
         let (t, pos) = unsafe { (target::<R>(file), &mut *ppos) };
-        Ok(t.write(&File(file), &mut reader, pos)? as isize)
+        let done = t.write(&File(file), &mut reader, pos)?;
+        // At most `len`, which the VFS caps at MAX_RW_COUNT.
+        isize::try_from(done).map_err(|_| EINVAL)
     })
 }
 

@@ -44,16 +44,21 @@ pub(crate) trait FileSystem: Sized + 'static {
     /// Sets up a new instance in `sb`, whose root directory exists.
     fn fill_super(
         fc: &FsContext,
-        sb: SuperRef,
+        sb: SuperRef<'_>,
         opts: &Self::Options,
         globals: &Arc<Self::Globals>,
     ) -> Result<Arc<Self::Instance>>;
-    /// Applies a remount's options.
-    fn reconfigure(fc: &FsContext, instance: &Self::Instance, opts: &Self::Options) -> Result;
+    /// Applies a remount's options to the instance of `sb`.
+    fn reconfigure(
+        fc: &FsContext,
+        sb: SuperRef<'_>,
+        instance: &Self::Instance,
+        opts: &Self::Options,
+    ) -> Result;
     /// Appends the non-default options to /proc/self/mountinfo.
     fn show_options(instance: &Self::Instance, out: &mut super_block::OptionWriter<'_>);
     /// `unlink(2)` in the root directory.
-    fn unlink(instance: &Self::Instance, root: &RootLocked, call: UnlinkCall) -> Result;
+    fn unlink(instance: &Self::Instance, root: &RootLocked<'_>, call: UnlinkCall) -> Result;
 }
 
 /// Static storage for a `struct file_system_type` and its globals.
@@ -127,6 +132,7 @@ impl<T: FileSystem> Registration<T> {
         unsafe {
             fs_type.write_bytes(0, 1);
             (*fs_type).name = T::NAME.as_char_ptr();
+            // CAST: a flag constant (8) that fits the C int field.
             (*fs_type).fs_flags = ffi::FS_USERNS_MOUNT as i32;
             (*fs_type).init_fs_context = Some(init_fs_context::<T>);
             (*fs_type).parameters = T::PARAMS.as_ptr().cast();
@@ -190,7 +196,8 @@ unsafe fn globals<T: FileSystem>(fc: *mut ffi::fs_context) -> Result<Arc<T::Glob
 unsafe extern "C" fn init_fs_context<T: FileSystem>(fc: *mut kernel::bindings::fs_context) -> i32 {
     let fc = fc.cast::<ffi::fs_context>();
     from_result(|| {
-        let opts = KBox::new(T::Options::default(), GFP_KERNEL)?;
+        // Charged to the mounter, as everything a mount makes.
+        let opts = KBox::new(T::Options::default(), GFP_KERNEL_ACCOUNT)?;
         // SAFETY: `fc` is valid and not yet shared (function contract); the
         // operations table is a promoted constant and lives forever.
         unsafe {
@@ -301,11 +308,14 @@ unsafe extern "C" fn fill_super<T: FileSystem>(
 /// Called by the VFS with a valid context set up by `init_fs_context::<T>`.
 unsafe extern "C" fn reconfigure<T: FileSystem>(fc: *mut ffi::fs_context) -> i32 {
     from_result(|| {
-        // SAFETY: a remount context has the root of a live superblock of
-        // ours, which holds its instance.
-        let instance = unsafe { super_block::instance::<T>((*(*fc).root).d_sb) };
+        // SAFETY: a remount context holds the root of a live superblock of
+        // ours, which holds its instance, for the duration of the call.
+        let (sb, instance) = unsafe {
+            let sb = (*(*fc).root).d_sb;
+            (SuperRef::new(sb), super_block::instance::<T>(sb))
+        };
         // SAFETY: `fc` is valid for the duration of the call.
-        T::reconfigure(&FsContext(fc), instance, unsafe { options::<T>(fc) })?;
+        T::reconfigure(&FsContext(fc), sb, instance, unsafe { options::<T>(fc) })?;
         Ok(0)
     })
 }

@@ -54,10 +54,11 @@ impl ReadBuf {
         if n > self.len {
             return Err(0);
         }
+        // CAST: the user address back to the pointer clear_user() takes.
+        let to = self.ptr as *mut core::ffi::c_void;
         // SAFETY: clear_user() checks that the range is user memory
         // (access_ok()) and survives faults in it, like copy_to_user().
-        let left =
-            unsafe { ffi::devnsfs_clear_user((self.ptr as *mut u8).cast(), n as _) } as usize;
+        let left = unsafe { ffi::devnsfs_clear_user(to, n) };
         let done = n - left.min(n);
         self.advance(done);
         if left == 0 {

@@ -12,7 +12,15 @@ use core::marker::PhantomData;
 use kernel::{c_str, error::from_result, prelude::*, sync::Arc};
 
 /// Inode number of every instance's root directory.
-const ROOT_INO: u64 = 1;
+const ROOT_INO: usize = 1;
+
+/// `S_IFDIR` as an `umode_t`.
+const S_IFDIR: ffi::umode_t = {
+    // CAST: u16::MAX widened to u32 (`From` is not const).
+    assert!(ffi::S_IFDIR <= ffi::umode_t::MAX as u32);
+    // CAST: checked to fit just above, at compile time.
+    ffi::S_IFDIR as ffi::umode_t
+};
 
 struct SuperOps<T>(PhantomData<T>);
 
@@ -50,19 +58,27 @@ impl<T: FileSystem> RootDirOps<T> {
 /// # Safety
 ///
 /// `sb` is a new superblock of a `T` filesystem, exclusively owned by the
-/// caller, that lives until `kill_sb`.
-pub(super) unsafe fn init<T: FileSystem>(sb: *mut ffi::super_block) -> Result<SuperRef> {
+/// caller, that lives for all of `'a` (at most until `kill_sb`).
+pub(super) unsafe fn init<'a, T: FileSystem>(sb: *mut ffi::super_block) -> Result<SuperRef<'a>> {
     // SAFETY: `sb` is valid and exclusively ours (function contract).
     let s = unsafe { &mut *sb };
+    // CAST: u32 to unsigned long (usize) never truncates.
     s.s_magic = T::MAGIC as usize;
     s.s_op = &SuperOps::<T>::OPS;
+    // What simple_lookup() gives its dentries, for every dentry of the
+    // instance: none outlives its last reference.
+    s.s_d_op = core::ptr::addr_of!(ffi::simple_dentry_operations);
+    // CAST: PAGE_SIZE and PAGE_SHIFT are small constants.
     s.s_blocksize = ffi::PAGE_SIZE as _;
+    // CAST: as above.
     s.s_blocksize_bits = ffi::PAGE_SHIFT as _;
     s.s_time_gran = 1;
     // Nodes of a userns-owned instance must open (devpts and binderfs do
     // the same): they are devnsfs's own, never arbitrary numbers. Nothing
     // on devnsfs is ever executed.
+    // CAST: flag constants below bit 32, widened.
     s.s_iflags &= !(ffi::SB_I_NODEV as usize);
+    // CAST: as above.
     s.s_iflags |= ffi::SB_I_NOEXEC as usize;
 
     // SAFETY: `sb` is a valid superblock.
@@ -75,8 +91,11 @@ pub(super) unsafe fn init<T: FileSystem>(sb: *mut ffi::super_block) -> Result<Su
     // SAFETY: `root` is a new inode only we reference; the operation
     // tables are static.
     unsafe {
-        (*root).i_ino = ROOT_INO as _;
-        (*root).i_mode = (ffi::S_IFDIR | 0o755) as u16;
+        (*root).i_ino = ROOT_INO;
+        (*root).i_mode = S_IFDIR | 0o755;
+        // Node inodes are locked inside the root's (removal, chmod of the
+        // control node): the root's lock needs the directory class.
+        ffi::devnsfs_annotate_dir(root);
         (*root).i_uid = uid.raw();
         (*root).i_gid = gid.raw();
         ffi::simple_inode_init_ts(root);
@@ -91,13 +110,14 @@ pub(super) unsafe fn init<T: FileSystem>(sb: *mut ffi::super_block) -> Result<Su
         return Err(ENOMEM);
     }
     s.s_root = dentry;
-    // SAFETY: the superblock has a root now and lives until `kill_sb`.
+    // SAFETY: the superblock has a root now and lives for `'a` (function
+    // contract).
     Ok(unsafe { SuperRef::new(sb) })
 }
 
 /// The root of the owning user namespace, or the global root where that
 /// namespace does not map 0 (binderfs does the same).
-fn owner_root(ns: UserNs) -> (Kuid, Kgid) {
+fn owner_root(ns: UserNs<'_>) -> (Kuid, Kgid) {
     (
         ns.root_uid().unwrap_or(Kuid::GLOBAL_ROOT),
         ns.root_gid().unwrap_or(Kgid::GLOBAL_ROOT),
@@ -109,7 +129,7 @@ fn owner_root(ns: UserNs) -> (Kuid, Kgid) {
 /// # Safety
 ///
 /// `sb` is exclusively owned by the caller and has no instance yet.
-pub(super) unsafe fn set_instance<T: FileSystem>(sb: SuperRef, instance: Arc<T::Instance>) {
+pub(super) unsafe fn set_instance<T: FileSystem>(sb: SuperRef<'_>, instance: Arc<T::Instance>) {
     // SAFETY: as the function contract says.
     unsafe { (*sb.as_ptr()).s_fs_info = Arc::into_raw(instance).cast_mut().cast() };
 }
@@ -156,7 +176,7 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut ffi::inode) {
         let private = (*inode).i_private.cast::<T::Node>();
         // Only device nodes keep something; directories and the control
         // node keep nothing.
-        if !private.is_null() && (*inode).i_mode as u32 & ffi::S_IFMT == ffi::S_IFCHR {
+        if !private.is_null() && u32::from((*inode).i_mode) & ffi::S_IFMT == ffi::S_IFCHR {
             (*inode).i_private = core::ptr::null_mut();
             drop(Arc::from_raw(private));
         }
@@ -164,11 +184,15 @@ unsafe extern "C" fn evict_inode<T: FileSystem>(inode: *mut ffi::inode) {
 }
 
 /// Appends `,name=value` options to a mountinfo line.
+///
+/// # Invariants
+///
+/// `seq` is the `seq_file` of the `show_options` call that made the value,
+/// valid for `'a`.
 pub(crate) struct OptionWriter<'a> {
     seq: *mut ffi::seq_file,
     /// The user namespace ids are shown in: the reader's.
-    pub(crate) ns: UserNs,
-    _p: PhantomData<&'a ()>,
+    pub(crate) ns: UserNs<'a>,
 }
 
 impl OptionWriter<'_> {
@@ -214,11 +238,8 @@ unsafe extern "C" fn show_options<T: FileSystem>(
     unsafe {
         let instance = instance::<T>((*root).d_sb);
         let ns = UserNs::from_raw((*(*(*seq).file).f_cred).user_ns);
-        let mut out = OptionWriter {
-            seq,
-            ns,
-            _p: PhantomData,
-        };
+        // INVARIANT: `seq` is valid for this call, which outlives `out`.
+        let mut out = OptionWriter { seq, ns };
         T::show_options(instance, &mut out);
     }
     0

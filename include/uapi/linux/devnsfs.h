@@ -67,12 +67,17 @@ struct devnsfs_device {
  *   EOPNOTSUPP  no such device class
  *   EEXIST      the instance already has a node called @name
  *   ENOSPC      the instance holds max= devices, or every device number
- *               devnsfs may reserve has been handed out
- *   EDQUOT      the host user owning the container used up its budget of
- *               device numbers (module parameter user_budget)
- *   ENOMEM      out of memory
+ *               devnsfs may reserve has been handed out (for an instance
+ *               of a container: all but the module parameter reserved)
+ *   EDQUOT      the container's user namespace (with its descendants), an
+ *               ancestor, or the host user owning the container used up
+ *               its budget of device numbers (module parameters ns_budget,
+ *               user_budget)
+ *   ENOMEM      out of memory (or the memory cgroup's limit)
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name
+ * DEVNSFS_IOC_REMOVE:
+ *   EBUSY       the device's node is a mount point
  */
 /*
  * Uevents. On every add and remove of a device devnsfs sends one message on
@@ -95,11 +100,14 @@ struct devnsfs_device {
  * <linux/rtc.h> as drivers/rtc/dev.c presents a device with alarm and
  * update interrupts (RTC_FEATURE_ALARM | RTC_FEATURE_UPDATE_INTERRUPT),
  * periodic interrupts at 1-8192 Hz, range 1970 to 2199-12-31 23:59:59.
- * Capabilities are checked in the user namespace owning the instance.
+ * CAP_SYS_TIME is checked in the user namespace owning the instance,
+ * CAP_SYS_RESOURCE (interrupts above 64 Hz) in the initial one.
  * Errors of an rtc node:
  *   EACCES      RTC_SET_TIME, RTC_PARAM_SET, RTC_EPOCH_SET without
  *               CAP_SYS_TIME; RTC_IRQP_SET above 64 Hz or RTC_PIE_ON at such
  *               a frequency without CAP_SYS_RESOURCE
+ *   EDQUOT      RTC_UIE_ON, RTC_PIE_ON: the owner's budget of rtc devices
+ *               with interrupts on is spent (module parameter rtc_armed)
  *   EINVAL      a date or time that does not exist, or before 1970; a
  *               frequency outside 1-8192; an unknown RTC_PARAM_* parameter
  *               or index; read() of fewer than 8 bytes other than 4; write()

@@ -60,6 +60,7 @@ const _: () = assert!(core::mem::size_of::<RtcTime>() == 36);
 const _: () = assert!(core::mem::size_of::<RtcWkalrm>() == 40);
 const _: () = assert!(core::mem::size_of::<RtcParam>() == 24);
 
+// CAST: u8 to u32 is lossless (`From` is not const).
 const P: u32 = b'p' as u32;
 pub(crate) const AIE_ON: u32 = _IO(P, 0x01);
 pub(crate) const AIE_OFF: u32 = _IO(P, 0x02);

@@ -21,7 +21,10 @@ fn is_leap(year: i64) -> bool {
 fn month_days(month: i32, year: i64) -> i32 {
     const DAYS: [i32; 12] = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
     let leap_day = i32::from(month == 1 && is_leap(year));
-    DAYS.get(month as usize).map_or(0, |&d| d + leap_day)
+    usize::try_from(month)
+        .ok()
+        .and_then(|m| DAYS.get(m))
+        .map_or(0, |&d| d + leap_day)
 }
 
 /// Days from 1970-01-01 to `year`-`month`-`day` (month 1-12) in the
@@ -86,7 +89,8 @@ impl RtcTime {
         let days = secs / SECS_PER_DAY;
         let rem = secs % SECS_PER_DAY;
         let (year, month, day) = civil_from_days(days);
-        // Every field is small and non-negative: the casts are exact.
+        // CAST: every field is small and non-negative (the seconds are
+        // clamped above), so each cast below is exact.
         Self {
             tm_sec: (rem % 60) as i32,
             tm_min: (rem / 60 % 60) as i32,

@@ -3,10 +3,10 @@
 //! The control node `devns-control` and its ioctl ABI
 //! (include/uapi/linux/devnsfs.h).
 
+use super::Instance;
 use crate::{
-    class,
+    class::{self, CLASS_NAME_MAX},
     device::{Device, Name, NAME_MAX},
-    instance::Instance,
     sys::eopnotsupp,
     vfs::{File, FileOps, SuperPrivate},
 };
@@ -18,7 +18,7 @@ use kernel::{
 };
 
 /// `DEVNSFS_CLASS_MAX`: the class name field's size, NUL included.
-const CLASS_MAX: usize = 16;
+const CLASS_MAX: usize = CLASS_NAME_MAX + 1;
 
 /// `struct devnsfs_device`.
 #[repr(C)]
@@ -61,8 +61,10 @@ impl DevnsfsDevice {
 
     /// Fills in what ADD and INFO report.
     fn describe(&mut self, device: &Device) {
-        let class = device.class.name.as_bytes();
+        let class = device.class.name().as_bytes();
         self.class_name = [0; CLASS_MAX];
+        // PANIC: class names have at most CLASS_NAME_MAX bytes, which
+        // `Class::new` checks at compile time.
         self.class_name[..class.len()].copy_from_slice(class);
         self.major = device.number.major;
         self.minor = device.number.minor;
@@ -91,19 +93,18 @@ impl FileOps for Instance {
                     return Err(EBADF);
                 }
                 let class = class::find(class_name(&req.class_name)?).ok_or_else(eopnotsupp)?;
-                let device = self.add(name, class)?;
-                req.describe(&device);
-                if let Err(e) = writer.write(&req) {
-                    // A failed call changes nothing: take the device back.
-                    let _ = self.remove(&device.name);
-                    return Err(e);
-                }
+                // A failed call changes nothing: if the result cannot be
+                // copied back, `add` takes exactly this device back.
+                self.add(file.super_block(), name, class, |device| {
+                    req.describe(device);
+                    writer.write(&req)
+                })?;
             }
             IOC_REMOVE => {
                 if !file.is_writable() {
                     return Err(EBADF);
                 }
-                self.remove(&name)?;
+                self.remove(file.super_block(), &name)?;
             }
             _ => {
                 let device = self.find(&name)?;
