@@ -11,7 +11,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-soak_programs="numbers_test stress_test uevent_test race_test"
+soak_programs="numbers_test stress_test uevent_test race_test fuzz_test"
 
 export DEVNSFS_STRESS=1
 export DEVNSFS_TESTS=${DEVNSFS_TESTS:-$soak_programs}
