@@ -12,6 +12,8 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -230,4 +232,194 @@ unsigned long soak_count(unsigned long quick, unsigned long full)
 	const char *stress = getenv("DEVNSFS_STRESS");
 
 	return stress && !strcmp(stress, "1") ? full : quick;
+}
+
+int scm_send_fd(int sock, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte = 'F';
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg = CMSG_FIRSTHDR(&msg);
+
+	memset(u.buf, 0, sizeof(u.buf));
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	return sendmsg(sock, &msg, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+}
+
+int scm_recv_fd(int sock)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	char byte;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = {
+		.msg_iov = &iov, .msg_iovlen = 1,
+		.msg_control = u.buf, .msg_controllen = sizeof(u.buf),
+	};
+	struct cmsghdr *cmsg;
+	ssize_t n;
+	int fd;
+
+	n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return -errno;
+	if (n != 1)
+		return -EPROTO;
+	cmsg = CMSG_FIRSTHDR(&msg);
+	if (!cmsg || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS ||
+	    cmsg->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
+	return fd;
+}
+
+/* The grandchild of userns_child_start_nested(). */
+static void nested_child(int rd, int wr, userns_fn fn, void *arg)
+{
+	char msg[256] = "";
+	char c;
+	int err;
+
+	/*
+	 * Our own uid and gid, root of the namespace we are in, to root. We
+	 * changed uid on the way here, which made us non-dumpable, and
+	 * /proc/self of a non-dumpable task belongs to host root: dumpable
+	 * again, so that we may write our own maps.
+	 */
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) || unshare(CLONE_NEWUSER | CLONE_NEWNS) ||
+	    write_file("/proc/self/setgroups", "deny") ||
+	    write_file("/proc/self/uid_map", "0 0 1") ||
+	    write_file("/proc/self/gid_map", "0 0 1"))
+		_exit(1);
+	err = fn(arg, msg, sizeof(msg));
+	dprintf(wr, "%d %s\n", err, msg);
+	if (read(rd, &c, 1) != 1)
+		_exit(4);
+	_exit(0);
+}
+
+int userns_child_start_nested(struct userns_child *c, userns_fn fn, void *arg)
+{
+	int down[2], up[2];
+
+	if (pipe2(down, O_CLOEXEC))
+		return -1;
+	if (pipe2(up, O_CLOEXEC)) {
+		close(down[0]);
+		close(down[1]);
+		return -1;
+	}
+	c->pid = fork();
+	if (c->pid < 0)
+		return -1;
+	if (c->pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		nested_child(down[0], up[1], fn, arg);
+	}
+	close(down[0]);
+	close(up[1]);
+	c->to_child = down[1];
+	c->from_child = up[0];
+	return 0;
+}
+
+/* Enters the user and mount namespaces of pid as their root; 0 or -1. */
+static int join_namespaces(pid_t pid)
+{
+	char path[64];
+	int user, mnt, ret;
+
+	snprintf(path, sizeof(path), "/proc/%d/ns/user", pid);
+	user = open(path, O_RDONLY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "/proc/%d/ns/mnt", pid);
+	mnt = open(path, O_RDONLY | O_CLOEXEC);
+	ret = user < 0 || mnt < 0 || setgroups(0, NULL) ||
+	      setns(user, CLONE_NEWUSER) || setns(mnt, CLONE_NEWNS) || chdir("/") ||
+	      setresgid(0, 0, 0) || setresuid(0, 0, 0) ? -1 : 0;
+	if (user >= 0)
+		close(user);
+	if (mnt >= 0)
+		close(mnt);
+	return ret;
+}
+
+int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len)
+{
+	char buf[300] = "";
+	int up[2], status, err;
+	ssize_t n;
+	pid_t child;
+
+	if (pipe2(up, O_CLOEXEC))
+		return -1;
+	child = fork();
+	if (child < 0)
+		return -1;
+	if (child == 0) {
+		char m[256] = "";
+
+		close(up[0]);
+		if (join_namespaces(pid)) {
+			dprintf(up[1], "-1 cannot join the namespaces of %d: %s\n", pid,
+				strerror(errno));
+			_exit(1);
+		}
+		err = fn(arg, m, sizeof(m));
+		dprintf(up[1], "%d %s\n", err, m);
+		_exit(0);
+	}
+	close(up[1]);
+	n = read(up[0], buf, sizeof(buf) - 1);
+	close(up[0]);
+	waitpid(child, &status, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0]) {
+		snprintf(msg, len, "the joining process died before reporting");
+		return -1;
+	}
+	err = strtol(buf, NULL, 10);
+	snprintf(msg, len, "%s", strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "");
+	return err;
+}
+
+int reload_module_wait(const char *params)
+{
+	const char *ko = getenv("DEVNSFS_KO");
+	int fd, ret, tries;
+
+	for (tries = 0; tries < 50; tries++) {
+		if (!syscall(SYS_delete_module, "devnsfs", O_NONBLOCK) || errno == ENOENT)
+			break;
+		if (errno != EBUSY && errno != EAGAIN)
+			return -errno;
+		/* An instance whose last reference is being dropped. */
+		usleep(100000);
+	}
+	if (tries == 50)
+		return -EBUSY;
+	fd = open(ko ? ko : "", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	close(fd);
+	return ret ? -errno : 0;
+}
+
+int reset_module(void)
+{
+	return reload_module_wait("");
 }

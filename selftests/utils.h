@@ -66,3 +66,34 @@ int reload_module(const char *params);
  * (DEVNSFS_STRESS=1 in the environment), so both run the same code.
  */
 unsigned long soak_count(unsigned long quick, unsigned long full);
+
+/*
+ * Passing a file descriptor over a unix socket (SCM_RIGHTS), with one byte
+ * of payload: send returns 0 or -errno; recv returns the received fd or
+ * -errno.
+ */
+int scm_send_fd(int sock, int fd);
+int scm_recv_fd(int sock);
+
+/*
+ * From inside a userns child (root of its namespaces): a grandchild in a
+ * new user and mount namespace nested in the caller's, its root mapped to
+ * the caller's root (as unshare --map-root-user does, no privilege
+ * needed). Use userns_child_result() and userns_child_finish() on it.
+ */
+int userns_child_start_nested(struct userns_child *c, userns_fn fn, void *arg);
+/*
+ * Runs fn in a forked process that joins the user and mount namespaces of
+ * pid as their root (root of the initial namespace only may): a second
+ * task of that container, holding no capability outside it. Returns fn's
+ * result, or -1 with msg set if the process could not get there.
+ */
+int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len);
+/*
+ * Loads devnsfs with params ("" for the defaults) whether or not it is
+ * loaded (a reload with a parameter it does not know leaves it unloaded),
+ * waiting up to 5 s while the last instance goes; 0 or -errno.
+ */
+int reload_module_wait(const char *params);
+/* reload_module_wait(""). */
+int reset_module(void);

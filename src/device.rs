@@ -92,11 +92,17 @@ impl Device {
     }
 
     /// Cuts the device off: later calls on its open files fail with
-    /// `ENODEV`, blocked callers are woken, and this returns once no call
-    /// is in flight any more (long reads and writes stop at their next
-    /// page). Idempotent. Sleeps.
+    /// `ENODEV`, and blocked callers are woken. Idempotent; never waits
+    /// for the calls in flight, so callers may hold locks.
     pub(crate) fn revoke(&self) {
-        self.liveness.revoke(|| self.state.revoke());
+        self.liveness.begin_revoke(|| self.state.revoke());
+    }
+
+    /// After `revoke`: waits until no call is in flight any more (long
+    /// reads and writes stop at their next page). Holding no lock that a
+    /// call might wait for; a waiter being killed stops early.
+    pub(crate) fn wait_revoked(&self) {
+        let _ = self.liveness.wait_idle();
     }
 
     /// Enters a call on a live device (`ENODEV` once revoked).

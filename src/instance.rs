@@ -159,13 +159,13 @@ impl Instance {
     }
 
     /// Creates device `name` of `class` and its node in `sb`, this
-    /// instance's superblock, then lets `confirm` see it, still under the
-    /// root lock: if `confirm` fails, exactly this device is taken back
-    /// before any other call can see or change it, and no uevent is sent.
+    /// instance's superblock. `confirm` sees the device before anyone
+    /// else can (it must not sleep on user memory: the root is locked);
+    /// if it fails, the device never appears, and no uevent is sent.
     ///
     /// Everything that can fail for want of memory or of a name is done
-    /// before the device number is spent, so that a failed ADD wastes no
-    /// number (numbers are never handed out twice).
+    /// before the device number is spent, so that only a failed `confirm`
+    /// wastes one (numbers are never handed out twice).
     pub(crate) fn add(
         &self,
         sb: SuperRef<'_>,
@@ -193,12 +193,14 @@ impl Instance {
         let number = globals
             .budgets
             .spend_number(owner, || globals.numbers.alloc(!owner.is_initial()))?;
-        // Nothing below can fail.
         let init = Device::new(name, class, number, self.mode(), state);
         let device: Arc<Device> = match memory.write_pin_init(init) {
             Ok(device) => device.into(),
             Err(never) => match never {},
         };
+        // Before the device is visible: on failure it goes unseen.
+        confirm(&device)?;
+        // Nothing below can fail.
         let node = prepared.instantiate::<InodePrivate<Device>>(
             &NodeSpec {
                 name: device.name.as_bytes(),
@@ -219,20 +221,15 @@ impl Instance {
             .insert(slot.into_node(device.name.clone(), entry));
         devices.count += 1;
         drop(devices);
-        if let Err(e) = confirm(&device) {
-            if let Ok(taken) = self.take(&device.name, |e| Arc::ptr_eq(&e.device, &device)) {
-                let (_, entry) = taken.to_key_value();
-                entry.device.revoke();
-                root.remove(entry.node);
-            }
-            return Err(e);
-        }
         self.notify(&root, Action::Add, &device);
         Ok(device)
     }
 
-    /// The device called `name`.
-    pub(crate) fn find(&self, name: &Name) -> Result<Arc<Device>> {
+    /// The device called `name` in `sb`, this instance's superblock.
+    pub(crate) fn find(&self, sb: SuperRef<'_>, name: &Name) -> Result<Arc<Device>> {
+        // The root lock hides a REMOVE that finds its node busy and puts
+        // the device back.
+        let _root = sb.lock_root();
         let devices = self.devices.lock();
         devices
             .by_name
@@ -242,8 +239,9 @@ impl Instance {
     }
 
     /// Removes device `name` from `sb`, this instance's superblock:
-    /// revokes it (waiting for calls in flight) and removes its node.
-    /// `EBUSY`, changing nothing, while the node is a mount point.
+    /// revokes it, removes its node, and then, with the root unlocked,
+    /// waits for the calls in flight on it. `EBUSY`, changing nothing,
+    /// while the node is a mount point.
     pub(crate) fn remove(&self, sb: SuperRef<'_>, name: &Name) -> Result {
         let root = sb.lock_root();
         // Room to put the entry back if the node turns out to be busy.
@@ -258,12 +256,16 @@ impl Instance {
         entry.device.revoke();
         root.remove(entry.node);
         self.notify(&root, Action::Remove, &entry.device);
+        drop(root);
+        entry.device.wait_revoked();
         Ok(())
     }
 
     /// `unlink(2)` of a node: the control node stays, a device goes as
     /// with `DEVNSFS_IOC_REMOVE` (the VFS has refused a local mount point
-    /// and detaches others after this returns).
+    /// and detaches others after this returns), except that the VFS holds
+    /// the directory locked throughout, so unlink does not wait for calls
+    /// in flight: they end at their next page, or when woken.
     pub(crate) fn unlink(&self, root: &RootLocked<'_>, call: UnlinkCall) -> Result {
         if call.name() == crate::device::CONTROL_NAME {
             return Err(EPERM);

@@ -51,5 +51,12 @@ uint_param!(
     RTC_ARMED_PARAM,
     "rtc_armed",
     16,
-    "rtc devices with update or periodic interrupts on, per host user and per user namespace."
+    "rtc devices with update or periodic interrupts on, per user namespace and its descendants."
+);
+uint_param!(
+    RTC_ARMED_USER,
+    RTC_ARMED_USER_PARAM,
+    "rtc_armed_user",
+    64,
+    "rtc devices with update or periodic interrupts on, per host user."
 );

@@ -12,6 +12,7 @@ mod netlink;
 pub(crate) mod param;
 mod pernet;
 mod timer;
+pub(crate) mod user;
 mod wait;
 
 pub(crate) use active::{Active, Liveness};

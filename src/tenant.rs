@@ -72,7 +72,8 @@ pub(crate) struct Budgets {
     ledger: Mutex<Ledger>,
     user_numbers: u64,
     ns_numbers: u64,
-    armed: u32,
+    ns_armed: u32,
+    user_armed: u32,
 }
 
 /// The namespaces a charge for `owner` goes to, innermost first, and the
@@ -115,7 +116,8 @@ impl Spent {
         match what {
             Resource::Number if per_user => self.numbers < b.user_numbers,
             Resource::Number => self.numbers < b.ns_numbers,
-            Resource::ArmedRtc => self.armed < b.armed,
+            Resource::ArmedRtc if per_user => self.armed < b.user_armed,
+            Resource::ArmedRtc => self.armed < b.ns_armed,
         }
     }
 
@@ -254,7 +256,8 @@ impl Budgets {
                 ),
                 user_numbers: params::USER_BUDGET.get().into(),
                 ns_numbers: params::NS_BUDGET.get().into(),
-                armed: params::RTC_ARMED.get(),
+                ns_armed: params::RTC_ARMED.get(),
+                user_armed: params::RTC_ARMED_USER.get(),
             }),
             GFP_KERNEL,
         )
@@ -317,8 +320,9 @@ impl Tenant {
     }
 
     /// Charges one rtc device with interrupts armed; dropping the result
-    /// gives it back. `EDQUOT` when the `rtc_armed` budget of the host user
-    /// or of a namespace on the chain is spent.
+    /// gives it back. `EDQUOT` when the `rtc_armed` budget of a namespace
+    /// on the chain, or the `rtc_armed_user` one of the host user, is
+    /// spent.
     pub(crate) fn arm_rtc(&self) -> Result<Charge> {
         if let Some(owner) = &self.owner {
             self.budgets

@@ -112,8 +112,16 @@ impl ClassDevice for Random {
         read_steps(c, buf, |buf| {
             let n = buf.len().min(scratch.len());
             // PANIC: `n` is at most the scratch buffer's length.
-            sys::random_bytes(&mut scratch[..n]);
-            buf.write_slice(&scratch[..n]).map(|()| n).map_err(|_| 0)
+            let bytes = &mut scratch[..n];
+            sys::random_bytes(bytes);
+            buf.write_slice(bytes).map(|()| n).map_err(|_| {
+                // The bytes before the fault, one at a time, so that the
+                // count is exact as copy_to_iter()'s.
+                bytes
+                    .chunks(1)
+                    .take_while(|byte| buf.write_slice(byte).is_ok())
+                    .count()
+            })
         })
     }
 
@@ -128,6 +136,13 @@ impl ClassDevice for Random {
             let n = buf.len().min(scratch.len());
             // PANIC: `n` is at most the scratch buffer's length.
             if buf.read_slice(&mut scratch[..n]).is_err() {
+                // The bytes before the fault, one at a time, so that the
+                // count is exact as copy_from_iter()'s.
+                let mut byte = [0u8; 1];
+                while buf.read_slice(&mut byte).is_ok() {
+                    sys::mix_randomness(&byte);
+                    done += 1;
+                }
                 break;
             }
             sys::mix_randomness(&scratch[..n]);
@@ -139,6 +154,7 @@ impl ClassDevice for Random {
                 sys::cond_resched();
             }
         }
+        // A write of nothing writes nothing; one that faults at once fails.
         if done == 0 && !buf.is_empty() {
             return Err(EFAULT);
         }

@@ -5,6 +5,7 @@
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/netlink.h>
+#include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/skbuff.h>
 #include <linux/uaccess.h>
@@ -122,4 +123,10 @@ void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode)
 void devnsfs_annotate_dir(struct inode *inode)
 {
 	lockdep_annotate_inode_mutex_key(inode);
+}
+
+/* Bytes of [uaddr, uaddr + size) that could not be faulted in writable. */
+size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size)
+{
+	return fault_in_writeable(uaddr, size);
 }

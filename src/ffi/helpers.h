@@ -39,5 +39,6 @@ void devnsfs_dont_mount(struct dentry *dentry);
 struct dentry *devnsfs_lookup_noperm(struct dentry *dir, const unsigned char *name, u32 len);
 void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode);
 void devnsfs_annotate_dir(struct inode *inode);
+size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
 
 #endif

@@ -7,7 +7,7 @@ use super::Instance;
 use crate::{
     class::{self, CLASS_NAME_MAX},
     device::{Device, Name, NAME_MAX},
-    sys::eopnotsupp,
+    sys::{eopnotsupp, user},
     vfs::{File, FileOps, SuperPrivate},
 };
 use kernel::{
@@ -77,6 +77,41 @@ fn class_name(field: &[u8; CLASS_MAX]) -> Result<&[u8]> {
     Ok(&field[..len])
 }
 
+/// How many times ADD tries to copy its result back before `EFAULT`.
+const ADD_ATTEMPTS: usize = 3;
+
+impl Instance {
+    /// ADD: adds the device and copies its description to `arg`. The copy
+    /// happens under the root lock, before the device is visible, so it
+    /// must not wait for a page fault (a FUSE-backed page could hold the
+    /// lock for ever): if the page is not there, the device is dropped
+    /// unseen (its number spent), the page is faulted in with no lock
+    /// held, and the ADD starts over.
+    fn add_reporting(
+        &self,
+        file: &File,
+        arg: usize,
+        name: Name,
+        class: &'static class::Class,
+        req: &mut DevnsfsDevice,
+    ) -> Result {
+        for _ in 0..ADD_ATTEMPTS {
+            let copied = self.add(file.super_block(), name.clone(), class, |device| {
+                req.describe(device);
+                user::write_nofault(arg, &*req)
+            });
+            match copied {
+                // Only the copy fails with EFAULT.
+                Err(e) if e == EFAULT => {
+                    user::fault_in_writeable(arg, core::mem::size_of::<DevnsfsDevice>())?
+                }
+                other => return other.map(|_| ()),
+            }
+        }
+        Err(EFAULT)
+    }
+}
+
 impl FileOps for Instance {
     fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
         if !matches!(cmd, IOC_ADD | IOC_REMOVE | IOC_INFO) {
@@ -93,12 +128,7 @@ impl FileOps for Instance {
                     return Err(EBADF);
                 }
                 let class = class::find(class_name(&req.class_name)?).ok_or_else(eopnotsupp)?;
-                // A failed call changes nothing: if the result cannot be
-                // copied back, `add` takes exactly this device back.
-                self.add(file.super_block(), name, class, |device| {
-                    req.describe(device);
-                    writer.write(&req)
-                })?;
+                self.add_reporting(file, arg, name, class, &mut req)?;
             }
             IOC_REMOVE => {
                 if !file.is_writable() {
@@ -107,7 +137,7 @@ impl FileOps for Instance {
                 self.remove(file.super_block(), &name)?;
             }
             _ => {
-                let device = self.find(&name)?;
+                let device = self.find(file.super_block(), &name)?;
                 req.describe(&device);
                 writer.write(&req)?;
             }

@@ -3,8 +3,8 @@
 //! Calls in flight on something that can be revoked. Revoking waits for
 //! them, as debugfs's file removal waits for a file's `active_users`
 //! (fs/debugfs/file.c) and the kernel's `Revocable` (7.x) waits for its
-//! readers: once `revoke` returns, no call is inside any more and none can
-//! enter.
+//! readers: once `begin_revoke` and `wait_idle` have returned, no call is
+//! inside any more and none can enter.
 
 use super::WaitQueue;
 use core::sync::atomic::{AtomicUsize, Ordering};
@@ -51,18 +51,26 @@ impl Liveness {
         self.state.load(Ordering::Acquire) & REVOKED != 0
     }
 
-    /// Revokes: later `enter`s fail; `wake` then runs to wake callers
-    /// blocked inside, and this waits until every call has left. Returns
-    /// whether this call revoked (false if revoked already). Sleeps: not
-    /// from inside a call.
-    pub(crate) fn revoke(&self, wake: impl FnOnce()) -> bool {
+    /// Starts the revocation: later `enter`s fail, and `wake` runs to wake
+    /// callers blocked inside. Returns whether this call started it (false
+    /// if it had been started already). Never sleeps on calls in flight:
+    /// `wait_idle` does, holding no lock that they might need.
+    pub(crate) fn begin_revoke(&self, wake: impl FnOnce()) -> bool {
         if self.state.fetch_or(REVOKED, Ordering::AcqRel) & REVOKED != 0 {
             return false;
         }
         wake();
-        self.idle
-            .wait_uninterruptible(|| self.state.load(Ordering::Acquire) == REVOKED);
         true
+    }
+
+    /// Waits until every call that entered before `begin_revoke` has left.
+    ///
+    /// A call in flight may itself wait on something slow outside (a page
+    /// fault on a buffer a stalled FUSE server backs): the wait ends early
+    /// only for a waiter that is being killed (`ERESTARTSYS`).
+    pub(crate) fn wait_idle(&self) -> Result {
+        self.idle
+            .wait_killable(|| self.state.load(Ordering::Acquire) == REVOKED)
     }
 }
 

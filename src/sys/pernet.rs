@@ -20,7 +20,7 @@ use kernel::{
     error::to_result,
     new_mutex,
     prelude::*,
-    rbtree::RBTree,
+    rbtree::{RBTree, RBTreeNode},
     sync::{Arc, Mutex},
     types::Opaque,
 };
@@ -244,13 +244,13 @@ unsafe extern "C" fn net_init<S: PernetState>(net: *mut ffi::net) -> i32 {
             GFP_KERNEL_ACCOUNT,
         )
     });
-    if let Ok(slot) = slot {
-        // On failure the state is dropped here: that netns goes without.
-        let _ = index
-            .by_owner
-            .lock()
-            .try_create_and_insert(net.key(), slot, GFP_KERNEL_ACCOUNT);
+    // The tree node is allocated before the index is locked: a creator
+    // at its memory cgroup's limit reclaims holding no lock of ours.
+    let node = slot.and_then(|slot| RBTreeNode::new(net.key(), slot, GFP_KERNEL_ACCOUNT));
+    if let Ok(node) = node {
+        index.by_owner.lock().insert(node);
     }
+    // On failure the state is dropped: that netns goes without.
     0
 }
 

@@ -17,7 +17,10 @@ use crate::{
     ffi,
     vfs::{File, PollTable},
 };
-use core::mem::MaybeUninit;
+use core::{
+    mem::MaybeUninit,
+    sync::atomic::{AtomicBool, Ordering},
+};
 use kernel::{error::code::ERESTARTSYS, init::PinInit, prelude::*, types::Opaque};
 
 /// A wait queue head for sleepers only.
@@ -52,11 +55,11 @@ impl WaitQueue {
         self.wait(ffi::TASK_INTERRUPTIBLE as i32, cond)
     }
 
-    /// Sleeps until `cond` holds, deaf to signals: for waits whose end
-    /// is bounded and must not be skipped.
-    pub(crate) fn wait_uninterruptible(&self, cond: impl Fn() -> bool) {
-        // CAST: TASK_UNINTERRUPTIBLE is 2. Such a wait cannot fail.
-        let _ = self.wait(ffi::TASK_UNINTERRUPTIBLE as i32, cond);
+    /// Sleeps until `cond` holds or a fatal signal is pending (then
+    /// `ERESTARTSYS`): for waits that only a dying task may cut short.
+    pub(crate) fn wait_killable(&self, cond: impl Fn() -> bool) -> Result {
+        // CAST: TASK_KILLABLE is 258.
+        self.wait(ffi::TASK_KILLABLE as i32, cond)
     }
 
     fn wait(&self, state: i32, cond: impl Fn() -> bool) -> Result {
@@ -98,6 +101,9 @@ impl WaitQueue {
 pub(crate) struct PollQueue {
     #[pin]
     queue: WaitQueue,
+    /// Whether anyone ever registered: only then must dropping the queue
+    /// wait for an RCU grace period.
+    polled: AtomicBool,
 }
 
 impl core::ops::Deref for PollQueue {
@@ -109,13 +115,17 @@ impl core::ops::Deref for PollQueue {
 
 impl PollQueue {
     pub(crate) fn new() -> impl PinInit<Self> {
-        pin_init!(Self { queue <- WaitQueue::new() })
+        pin_init!(Self {
+            queue <- WaitQueue::new(),
+            polled: AtomicBool::new(false),
+        })
     }
 
     /// Registers `file`'s poll(2), select(2) or epoll call with the queue.
     /// epoll may keep its entry queued after the call returns; dropping
     /// the queue detaches it (see `PinnedDrop`).
     pub(crate) fn poll_wait(&self, file: &File, table: &PollTable) {
+        self.polled.store(true, Ordering::Release);
         // The head is pinned and detaches every entry before it is freed.
         // SAFETY: `file` and `table` come from one `poll` call of the VFS
         // (their invariants); the head is initialised.
@@ -126,6 +136,10 @@ impl PollQueue {
 #[pinned_drop]
 impl PinnedDrop for PollQueue {
     fn drop(self: Pin<&mut Self>) {
+        if !self.polled.load(Ordering::Acquire) {
+            // No poll table ever saw the queue: nothing to detach.
+            return;
+        }
         // Every poller woken with POLLFREE unhooks its entry (under RCU).
         // SAFETY: the head is initialised; nobody sleeps on it any more.
         unsafe { ffi::__wake_up_pollfree(self.queue.raw.get()) };
