@@ -117,10 +117,22 @@ struct stats {
 	atomic_int started, ended;
 };
 
+#define SHARED_FILES 4
+
 struct slot {
 	char dir[64];
 	char bind_src[64];
 	bool userns;
+	/*
+	 * Open files the io threads pass around (as dup()s), so that several
+	 * threads use one file at once: the only way to reach one rtc device
+	 * from several threads, since an rtc has one open file at a time.
+	 */
+	pthread_mutex_t lock;
+	struct {
+		int fd;
+		unsigned int cls;
+	} shared[SHARED_FILES];
 };
 
 struct worker {
@@ -283,8 +295,11 @@ static void *ctl_worker(void *arg)
 struct held {
 	int fd;
 	unsigned int cls;
-	/* Interrupts this file armed: only then may a reader block. */
-	bool uie, pie, nonblock;
+	/*
+	 * Interrupts this file armed: only then may a reader block, and only
+	 * on a file no other thread has (it could disarm them).
+	 */
+	bool uie, pie, nonblock, shared;
 };
 
 static void drop(struct worker *w, struct held *h)
@@ -402,8 +417,58 @@ static void rtc_op(struct worker *w, struct held *h)
 			count(w, OP_READ, read(h->fd, &data, sizeof(data)));
 		break;
 	default:
-		if (h->uie || h->pie)
+		if ((h->uie || h->pie) && !h->shared)
 			rtc_wait(w, h);
+	}
+}
+
+/* Takes a dup() of a file another thread opened; false if none. */
+static bool take_shared(struct worker *w, struct held *h)
+{
+	unsigned int i = rnd(w, SHARED_FILES);
+	int flags;
+
+	pthread_mutex_lock(&w->slot->lock);
+	if (w->slot->shared[i].fd >= 0) {
+		h->fd = dup(w->slot->shared[i].fd);
+		h->cls = w->slot->shared[i].cls;
+	}
+	pthread_mutex_unlock(&w->slot->lock);
+	if (h->fd < 0)
+		return false;
+	flags = fcntl(h->fd, F_GETFL);
+	h->nonblock = flags >= 0 && (flags & O_NONBLOCK);
+	h->shared = true;
+	return true;
+}
+
+/* Offers a dup() of h to the other threads, replacing an older one. */
+static void share(struct worker *w, struct held *h)
+{
+	unsigned int i = rnd(w, SHARED_FILES);
+	int fd = dup(h->fd), old;
+
+	if (fd < 0)
+		return;
+	pthread_mutex_lock(&w->slot->lock);
+	old = w->slot->shared[i].fd;
+	w->slot->shared[i].fd = fd;
+	w->slot->shared[i].cls = h->cls;
+	pthread_mutex_unlock(&w->slot->lock);
+	if (old >= 0)
+		count(w, OP_CLOSE, close(old));
+	h->shared = true;
+}
+
+/* Closes what the io threads left to share, once they have all ended. */
+static void close_shared(struct slot *slot)
+{
+	unsigned int i;
+
+	for (i = 0; i < SHARED_FILES; i++) {
+		if (slot->shared[i].fd >= 0)
+			close(slot->shared[i].fd);
+		slot->shared[i].fd = -1;
 	}
 }
 
@@ -424,11 +489,14 @@ static void *io_worker(void *arg)
 
 		if (h->fd < 0 || !rnd(w, 12)) {
 			drop(w, h);
+			h->uie = false;
+			h->pie = false;
+			h->shared = false;
+			if (!rnd(w, 5) && take_shared(w, h))
+				continue;
 			if (!rnd(w, 4) || !pick_listed(w, name, sizeof(name), &h->cls))
 				pick_name(w, name, sizeof(name), &h->cls);
 			h->nonblock = rnd(w, 2);
-			h->uie = false;
-			h->pie = false;
 			h->fd = open(node_path(path, sizeof(path), w->slot->dir, name),
 				     (h->cls == RTC ? O_RDONLY : O_RDWR) | O_CLOEXEC |
 				     (h->nonblock ? O_NONBLOCK : 0));
@@ -437,6 +505,8 @@ static void *io_worker(void *arg)
 			/* The admin's bind mount over the node: not a device. */
 			else if (fstatfs(h->fd, &sf) || sf.f_type != DEVNSFS_SUPER_MAGIC)
 				drop(w, h);
+			else if (!rnd(w, 4))
+				share(w, h);
 			continue;
 		}
 		if (h->cls == RTC)
@@ -785,6 +855,7 @@ static int container_race(void *arg, char *msg, size_t len)
 	if (hung)
 		return fail_msg(msg, len, ETIMEDOUT, "%d threads of %s never ended", hung,
 				ct->slot.dir);
+	close_shared(&ct->slot);
 	files = devnsfs_files();
 	if (files)
 		return fail_msg(msg, len, EBUSY, "%d devnsfs files left open", files);
@@ -854,7 +925,7 @@ FIXTURE(race) {
 
 FIXTURE_SETUP(race)
 {
-	unsigned int i;
+	unsigned int i, j;
 	char *dir;
 	int fd;
 
@@ -872,6 +943,9 @@ FIXTURE_SETUP(race)
 		ASSERT_EQ(0, fchmod(fd, 0666));
 		close(fd);
 		self->slots[i].userns = i >= HOST_SLOTS;
+		pthread_mutex_init(&self->slots[i].lock, NULL);
+		for (j = 0; j < SHARED_FILES; j++)
+			self->slots[i].shared[j].fd = -1;
 	}
 	/* [0] the host's instances, [1] the containers'. */
 	self->st = mmap(NULL, 2 * sizeof(*self->st), PROT_READ | PROT_WRITE,
@@ -965,6 +1039,8 @@ TEST_F_TIMEOUT(race, everything_at_once, 1800)
 	if (hung)
 		return;
 
+	for (i = 0; i < HOST_SLOTS; i++)
+		close_shared(&self->slots[i]);
 	EXPECT_EQ(0, devnsfs_files());
 	for (i = 0; i < HOST_SLOTS; i++) {
 		EXPECT_EQ(0, finish_slot(&self->slots[i], msg, sizeof(msg)))
