@@ -2,11 +2,12 @@
 /*
  * Race stress: for soak_count(5, 60) seconds, threads in several devnsfs
  * instances at once (three of the host's, two of unprivileged containers)
- * add, remove, unlink and describe devices, open, read, write, poll and
- * ioctl their nodes (rtc nodes with update and periodic interrupts armed
- * and readers blocked), remount, umount (lazily and not) with files open,
- * bind-mount over nodes, and create and destroy network namespaces while
- * uevents flow into them.
+ * add (also with the argument's page evicted under them), remove, unlink
+ * and describe devices, open, read, write, poll and ioctl their nodes
+ * (rtc nodes with update and periodic interrupts armed and readers
+ * blocked; files shared between threads as dup()s), remount, umount
+ * (lazily and not) with files open, bind-mount over nodes, and create and
+ * destroy network namespaces while uevents flow into them.
  *
  * What it proves: every thread ends; every failure is one the races
  * explain (ENOENT, EEXIST, ENODEV, EBUSY, ENOSPC, EDQUOT...), never one a
@@ -58,20 +59,23 @@
 
 static const char * const classes[] = { "null", "zero", "full", "random", "rtc" };
 #define NCLASSES ARRAY_SIZE(classes)
+#ifndef PAGE_SIZE
+#define PAGE_SIZE 4096
+#endif
 #define RTC (NCLASSES - 1)
 
 enum race_op {
 	OP_ADD, OP_REMOVE, OP_INFO, OP_UNLINK, OP_CTL_OPEN, OP_OPEN, OP_READ,
 	OP_WRITE, OP_LSEEK, OP_MEM_IOCTL, OP_RTC_IOCTL, OP_RTC_ARM, OP_RTC_WAIT,
 	OP_POLL, OP_CLOSE, OP_MOUNT, OP_UMOUNT, OP_LAZY_UMOUNT, OP_REMOUNT,
-	OP_BIND, OP_BIND_UMOUNT, OP_NETNS, OP_UEVENT, OP_READDIR, OPS
+	OP_BIND, OP_BIND_UMOUNT, OP_NETNS, OP_UEVENT, OP_READDIR, OP_ADD_EVICTED, OP_EVICT, OPS
 };
 
 static const char * const op_names[OPS] = {
 	"add", "remove", "info", "unlink", "ctl_open", "open", "read",
 	"write", "lseek", "mem_ioctl", "rtc_ioctl", "rtc_arm", "rtc_wait",
 	"poll", "close", "mount", "umount", "lazy_umount", "remount",
-	"bind", "bind_umount", "netns", "uevent", "readdir",
+	"bind", "bind_umount", "netns", "uevent", "readdir", "add_evicted", "evict",
 };
 
 /*
@@ -102,6 +106,8 @@ static const int expected_errnos[OPS][6] = {
 	[OP_BIND] = { ENOENT },
 	[OP_BIND_UMOUNT] = { EINVAL, ENOENT },
 	[OP_UEVENT] = { EAGAIN, ENOBUFS },
+	/* ADD gives up when its result's page is gone on every attempt. */
+	[OP_ADD_EVICTED] = { EEXIST, ENOSPC, EDQUOT, EFAULT },
 };
 
 #define NERRNO 140
@@ -133,6 +139,13 @@ struct slot {
 		int fd;
 		unsigned int cls;
 	} shared[SHARED_FILES];
+	/*
+	 * A shared memory page the pager keeps evicting: ADD reads its
+	 * argument from it and must write the result back without faulting
+	 * under the instance's locks, so it drops the device and starts over.
+	 */
+	char *evict;
+	int evict_fd;
 };
 
 struct worker {
@@ -142,6 +155,8 @@ struct worker {
 	long long deadline;
 	pthread_t thread;
 	bool joined;
+	/* This thread's part of the slot's evicted page. */
+	unsigned int lane;
 };
 
 static long long now_ns(void)
@@ -243,10 +258,10 @@ static int open_ctl(struct worker *w)
  * control file that it keeps for a while: across umounts and remounts,
  * so that it often acts on a detached instance.
  */
-static void *ctl_worker(void *arg)
+static void *ctl_worker(void *data)
 {
-	struct worker *w = arg;
-	struct devnsfs_device d;
+	struct worker *w = data;
+	struct devnsfs_device d, *arg;
 	char name[32], path[128];
 	unsigned int cls;
 	int ctl = -1;
@@ -264,7 +279,16 @@ static void *ctl_worker(void *arg)
 		}
 		pick_name(w, name, sizeof(name), &cls);
 		switch (rnd(w, 8)) {
-		case 0: case 1: case 2:
+		case 0:
+			arg = (struct devnsfs_device *)(w->slot->evict + w->lane * 256);
+			dev_init(arg, name, classes[cls]);
+			if (!count(w, OP_ADD_EVICTED, ioctl(ctl, DEVNSFS_IOC_ADD, arg))) {
+				if (strcmp(arg->class_name, classes[cls]) || !arg->id)
+					wrong(w, OP_ADD_EVICTED);
+				atomic_fetch_add(&w->st->added, 1);
+			}
+			break;
+		case 1: case 2:
 			dev_init(&d, name, classes[cls]);
 			if (!count(w, OP_ADD, ioctl(ctl, DEVNSFS_IOC_ADD, &d))) {
 				if (strcmp(d.class_name, classes[cls]) || !d.id)
@@ -696,15 +720,36 @@ static void *listen_worker(void *arg)
 	return NULL;
 }
 
-enum role { CTL, IO, ADMIN, NETNS, LISTEN };
+/*
+ * Evicts the slot's page again and again, so that ADD finds it gone: the
+ * test kernel has no madvise(), but mapping the memfd afresh over itself
+ * (MAP_FIXED replaces the old mapping at once) leaves no page table entry.
+ */
+static void *pager_worker(void *arg)
+{
+	struct worker *w = arg;
+	void *p;
+
+	atomic_fetch_add(&w->st->started, 1);
+	while (!expired(w)) {
+		p = mmap(w->slot->evict, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 w->slot->evict_fd, 0);
+		count(w, OP_EVICT, p == MAP_FAILED ? -1 : 0);
+		usleep(rnd(w, 500));
+	}
+	atomic_fetch_add(&w->st->ended, 1);
+	return NULL;
+}
+
+enum role { CTL, IO, ADMIN, NETNS, LISTEN, PAGER };
 
 static void *(*const kinds[])(void *) = {
 	[CTL] = ctl_worker, [IO] = io_worker, [ADMIN] = admin_worker,
-	[NETNS] = netns_worker, [LISTEN] = listen_worker,
+	[NETNS] = netns_worker, [LISTEN] = listen_worker, [PAGER] = pager_worker,
 };
 
-/* Threads per instance: 2 control, 3 io, 1 admin. */
-static const enum role per_slot[] = { CTL, CTL, IO, IO, IO, ADMIN };
+/* Threads per instance: 2 control, 3 io, 1 admin, 1 pager. */
+static const enum role per_slot[] = { CTL, CTL, IO, IO, IO, ADMIN, PAGER };
 
 struct crew {
 	struct worker w[HOST_SLOTS * ARRAY_SIZE(per_slot) + 4];
@@ -719,6 +764,7 @@ static int crew_start(struct crew *c, struct slot *slot, struct stats *st, enum 
 	*w = (struct worker){
 		.slot = slot, .st = st, .deadline = deadline,
 		.rng = seed * 0x9E3779B97F4A7C15ULL + c->n + 1,
+		.lane = c->n % (PAGE_SIZE / 256),
 	};
 	if (pthread_create(&w->thread, NULL, kinds[kind], w))
 		return -1;
@@ -730,7 +776,16 @@ static int crew_start_slot(struct crew *c, struct slot *slot, struct stats *st,
 			   uint64_t seed, long long deadline)
 {
 	unsigned int i;
+	int fd;
 
+	/* Made here, by the process that runs the crew: not inherited. */
+	fd = memfd_create("devnsfs-race", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, PAGE_SIZE))
+		return -1;
+	slot->evict = mmap(NULL, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	slot->evict_fd = fd;
+	if (slot->evict == MAP_FAILED)
+		return -1;
 	for (i = 0; i < ARRAY_SIZE(per_slot); i++)
 		if (crew_start(c, slot, st, per_slot[i], seed, deadline))
 			return -1;
