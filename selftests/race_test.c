@@ -146,6 +146,11 @@ struct slot {
 	 */
 	char *evict;
 	int evict_fd;
+	/*
+	 * The all-along uevent listener's socket, bound before any thread
+	 * starts: a listener thread the scheduler starts late hears it all.
+	 */
+	int listener;
 };
 
 struct worker {
@@ -704,7 +709,7 @@ static void *listen_worker(void *arg)
 	long heard = 0;
 
 	atomic_fetch_add(&w->st->started, 1);
-	p.fd = uevent_socket();
+	p.fd = w->slot->listener;
 	if (p.fd < 0)
 		wrong(w, OP_UEVENT);
 	while (p.fd >= 0 && !expired(w)) {
@@ -735,7 +740,8 @@ static void *pager_worker(void *arg)
 		p = mmap(w->slot->evict, PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
 			 w->slot->evict_fd, 0);
 		count(w, OP_EVICT, p == MAP_FAILED ? -1 : 0);
-		usleep(rnd(w, 500));
+		/* Each remap stops every thread's faults: not too often. */
+		usleep(500 + rnd(w, 2000));
 	}
 	atomic_fetch_add(&w->st->ended, 1);
 	return NULL;
@@ -902,6 +908,7 @@ static int container_race(void *arg, char *msg, size_t len)
 		return fail_msg(msg, len, ENOMEM, "crew");
 	if (unshare(CLONE_NEWNET))
 		return fail_msg(msg, len, errno, "unshare(CLONE_NEWNET) in the container");
+	ct->slot.listener = uevent_socket();
 	if (crew_start_slot(c, &ct->slot, ct->st, ct->seed, ct->deadline) ||
 	    crew_start(c, &ct->slot, ct->st, NETNS, ct->seed, ct->deadline) ||
 	    crew_start(c, &ct->slot, ct->st, LISTEN, ct->seed, ct->deadline))
@@ -998,6 +1005,7 @@ FIXTURE_SETUP(race)
 		ASSERT_EQ(0, fchmod(fd, 0666));
 		close(fd);
 		self->slots[i].userns = i >= HOST_SLOTS;
+		self->slots[i].listener = -1;
 		pthread_mutex_init(&self->slots[i].lock, NULL);
 		for (j = 0; j < SHARED_FILES; j++)
 			self->slots[i].shared[j].fd = -1;
@@ -1055,6 +1063,7 @@ TEST_F_TIMEOUT(race, everything_at_once, 1800)
 		};
 		ASSERT_EQ(0, userns_child_start(&kids[i], container_race, &cts[i]));
 	}
+	self->slots[0].listener = uevent_socket();
 	for (i = 0; i < HOST_SLOTS; i++)
 		ASSERT_EQ(0, crew_start_slot(c, &self->slots[i], self->st, seed + i, deadline));
 	ASSERT_EQ(0, crew_start(c, &self->slots[0], self->st, NETNS, seed, deadline));
