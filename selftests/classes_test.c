@@ -97,7 +97,7 @@ TEST_F(cls, read_write_and_seek_match_the_twin)
 	twin = open(variant->twin, O_RDWR | O_CLOEXEC);
 	ASSERT_GE(twin, 0);
 
-	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(sizes); i++) {
 		struct outcome a, b;
 
 		memset(ours_buf, 0x55, sizes[i]);

@@ -178,7 +178,7 @@ TEST_F(inst, bad_names_are_einval)
 	struct devnsfs_device d;
 	unsigned int i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		dev_init(&d, bad[i], "null");
 		EXPECT_EQ(-EINVAL, ctl_call(self->ctl, DEVNSFS_IOC_ADD, &d)) {
 			TH_LOG("name '%s'", bad[i]);

@@ -952,28 +952,6 @@ static void show_options(const struct settings *s, unsigned int max_devices, cha
 		snprintf(buf + n, len - n, ",max=%u", s->max);
 }
 
-/* The super options of the devnsfs mount on dir, from mountinfo. */
-static int super_options(const char *dir, char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024], point[512], opts[512];
-	int found = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - devnsfs ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", point) != 1)
-			continue;
-		if (strcmp(point, dir) || sscanf(sep, " - devnsfs %*s %511s", opts) != 1)
-			continue;
-		snprintf(buf, len, "%s", opts);
-		found = 0;
-	}
-	fclose(f);
-	return found;
-}
 
 static void gen_garbage_key(struct rng *r, char *buf, size_t len)
 {

@@ -55,18 +55,6 @@ static int fs_registered(void)
 	return found;
 }
 
-static int module_refcount(void)
-{
-	FILE *f = fopen("/sys/module/devnsfs/refcnt", "re");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
 
 TEST(insmod_registers_the_filesystem)
 {

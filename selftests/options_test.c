@@ -21,28 +21,6 @@
 
 #define P(name) node_path(self->path, sizeof(self->path), self->dir, name)
 
-/* The super options of the mount on dir, from /proc/self/mountinfo. */
-static int super_options(const char *dir, char *buf, size_t len)
-{
-	FILE *f = fopen("/proc/self/mountinfo", "re");
-	char line[1024], point[512], opts[512];
-	int found = -1;
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f)) {
-		char *sep = strstr(line, " - devnsfs ");
-
-		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", point) != 1)
-			continue;
-		if (strcmp(point, dir) || sscanf(sep, " - devnsfs %*s %511s", opts) != 1)
-			continue;
-		snprintf(buf, len, "%s", opts);
-		found = 0;
-	}
-	fclose(f);
-	return found;
-}
 
 static void expect_node(struct __test_metadata *_metadata, const char *path,
 			unsigned int mode, uid_t uid, gid_t gid)
@@ -122,7 +100,7 @@ TEST_F(mnt, bad_options_are_einval)
 	ssize_t n;
 	int fsfd;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		EXPECT_EQ(-1, mount("none", self->dir, "devnsfs", 0, bad[i])) {
 			TH_LOG("%s was accepted", bad[i]);
 		}

@@ -552,19 +552,6 @@ TEST_F(rtc, removal_wakes_blocked_callers_with_enodev)
 	 */
 }
 
-/* The module's reference count, -1 if unreadable. */
-static int module_refs(void)
-{
-	FILE *f = fopen("/sys/module/devnsfs/refcnt", "re");
-	int n = -1;
-
-	if (!f)
-		return -1;
-	if (fscanf(f, "%d", &n) != 1)
-		n = -1;
-	fclose(f);
-	return n;
-}
 
 TEST_F(rtc, the_device_goes_with_every_interrupt_armed)
 {
@@ -592,7 +579,7 @@ TEST_F(rtc, the_device_goes_with_every_interrupt_armed)
 	ASSERT_EQ(0, rtc_call(self->fd, RTC_WKALM_RD, &wk));
 	EXPECT_EQ(1, wk.enabled);
 	/* The open file holds the module, and so does the instance. */
-	refs = module_refs();
+	refs = module_refcount();
 	ASSERT_LE(2, refs);
 	/* Else the alarm fired before the close and this test proves less. */
 	ASSERT_GT(start + NSEC, now_ns()) TH_LOG("the alarm went off before the close");
@@ -604,7 +591,7 @@ TEST_F(rtc, the_device_goes_with_every_interrupt_armed)
 	 */
 	close(self->fd);
 	self->fd = -1;
-	EXPECT_EQ(refs - 2, module_refs());
+	EXPECT_EQ(refs - 2, module_refcount());
 	/*
 	 * Past the alarm and the next tick: a timer left in the freed memory
 	 * would fire into it (a KASAN report), and freeing an armed one is an

@@ -227,6 +227,41 @@ int reload_module(const char *params)
 	return ret ? -errno : 0;
 }
 
+int module_refcount(void)
+{
+	FILE *f = fopen("/sys/module/devnsfs/refcnt", "re");
+	int n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%d", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+int super_options(const char *dir, char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], point[512], opts[512];
+	int found = -1;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		char *sep = strstr(line, " - devnsfs ");
+
+		if (!sep || sscanf(line, "%*s %*s %*s %*s %511s", point) != 1)
+			continue;
+		if (strcmp(point, dir) || sscanf(sep, " - devnsfs %*s %511s", opts) != 1)
+			continue;
+		snprintf(buf, len, "%s", opts);
+		found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
 unsigned long soak_count(unsigned long quick, unsigned long full)
 {
 	const char *stress = getenv("DEVNSFS_STRESS");

@@ -60,6 +60,13 @@ const char *node_path(char *buf, size_t len, const char *dir, const char *name);
 int write_text(const char *path, const char *text);
 /* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
 int reload_module(const char *params);
+/* The module's reference count, -1 if unreadable. */
+int module_refcount(void);
+/*
+ * The super options (the last field) of the devnsfs mount on dir, from
+ * /proc/self/mountinfo, into buf; 0, or -1 if there is none.
+ */
+int super_options(const char *dir, char *buf, size_t len);
 
 /*
  * The count of a soak loop: quick under make check, full under make stress
