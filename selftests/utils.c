@@ -212,19 +212,25 @@ int write_text(const char *path, const char *text)
 	return write_file(path, text);
 }
 
-int reload_module(const char *params)
+/* Loads $DEVNSFS_KO with params; 0 or -errno. */
+static int insert_module(const char *params)
 {
 	const char *ko = getenv("DEVNSFS_KO");
 	int fd, ret;
 
-	if (syscall(SYS_delete_module, "devnsfs", O_NONBLOCK))
-		return -errno;
 	fd = open(ko ? ko : "", O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	ret = syscall(SYS_finit_module, fd, params, 0);
 	close(fd);
 	return ret ? -errno : 0;
+}
+
+int reload_module(const char *params)
+{
+	if (syscall(SYS_delete_module, "devnsfs", O_NONBLOCK))
+		return -errno;
+	return insert_module(params);
 }
 
 int module_refcount(void)
@@ -433,8 +439,7 @@ int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len)
 
 int reload_module_wait(const char *params)
 {
-	const char *ko = getenv("DEVNSFS_KO");
-	int fd, ret, tries;
+	int tries;
 
 	for (tries = 0; tries < 50; tries++) {
 		if (!syscall(SYS_delete_module, "devnsfs", O_NONBLOCK) || errno == ENOENT)
@@ -446,12 +451,7 @@ int reload_module_wait(const char *params)
 	}
 	if (tries == 50)
 		return -EBUSY;
-	fd = open(ko ? ko : "", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, params, 0);
-	close(fd);
-	return ret ? -errno : 0;
+	return insert_module(params);
 }
 
 int reset_module(void)
