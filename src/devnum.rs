@@ -12,6 +12,7 @@
 //! namespace; budgets per container are `tenant`'s.
 
 use crate::{params, sys::ChrdevRegion, vfs::MINOR_BITS};
+use core::num::NonZeroU64;
 use kernel::{
     c_str, new_mutex,
     prelude::*,
@@ -46,6 +47,8 @@ pub(crate) struct DevNumbers {
     /// The first major, reserved at load; minor 0 is every control node's.
     first_major: u32,
     minors: u32,
+    /// `minors` as a divisor: ids map to numbers without a panicking path.
+    per_major: NonZeroU64,
     max_majors: usize,
     /// The first id past the range: max_majors * minors.
     end_id: u64,
@@ -70,7 +73,9 @@ impl DevNumbers {
         let first_major = first.major();
         // Cannot fail: there is room for max_majors (at least 1).
         majors.push(first, GFP_KERNEL)?;
-        let end_id = u64::from(params::MAX_MAJORS.get().max(1)) * u64::from(minors);
+        let end_id = u64::from(params::MAX_MAJORS.get().max(1)).saturating_mul(u64::from(minors));
+        // At least 2 (clamped above).
+        let per_major = NonZeroU64::new(u64::from(minors)).ok_or(EINVAL)?;
         Arc::pin_init(
             pin_init!(Self {
                 inner <- new_mutex!(
@@ -79,6 +84,7 @@ impl DevNumbers {
                 ),
                 first_major,
                 minors,
+                per_major,
                 max_majors,
                 end_id,
                 reserved: params::RESERVED.get().into(),
@@ -109,7 +115,8 @@ impl DevNumbers {
         if charged && self.end_id.saturating_sub(id) <= self.reserved {
             return Err(ENOSPC);
         }
-        let index = usize::try_from(id / u64::from(self.minors)).map_err(|_| ENOSPC)?;
+        let index = usize::try_from(id / self.per_major).map_err(|_| ENOSPC)?;
+        let next_id = id.checked_add(1).ok_or(ENOSPC)?;
         if index >= inner.majors.len() {
             // One new major at a time: ids are consecutive.
             if inner.majors.len() >= self.max_majors {
@@ -122,12 +129,12 @@ impl DevNumbers {
             inner.majors.push(region, GFP_KERNEL)?;
         }
         let major = inner.majors.get(index).ok_or(ENOSPC)?.major();
-        inner.next_id = id + 1;
+        inner.next_id = next_id;
         Ok(Number {
             id,
             major,
             // Below `minors`, a u32.
-            minor: u32::try_from(id % u64::from(self.minors)).map_err(|_| ENOSPC)?,
+            minor: u32::try_from(id % self.per_major).map_err(|_| ENOSPC)?,
         })
     }
 }

@@ -204,7 +204,9 @@ impl Instance {
         let node = prepared.instantiate::<InodePrivate<Device>>(
             &NodeSpec {
                 name: device.name.as_bytes(),
-                ino: number.id + CONTROL_INO,
+                // Ids are far below u64::MAX; a wrap would only repeat
+                // an inode number.
+                ino: number.id.wrapping_add(CONTROL_INO),
                 perm: device.mode,
                 devt: number.devt(),
                 uid: self.uid,

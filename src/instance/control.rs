@@ -61,11 +61,17 @@ impl DevnsfsDevice {
 
     /// Fills in what ADD and INFO report.
     fn describe(&mut self, device: &Device) {
-        let class = device.class.name().as_bytes();
+        // Class names have at most CLASS_NAME_MAX bytes (`Class::new`
+        // checks at compile time), so the zip copies all of it and leaves
+        // the NUL.
         self.class_name = [0; CLASS_MAX];
-        // PANIC: class names have at most CLASS_NAME_MAX bytes, which
-        // `Class::new` checks at compile time.
-        self.class_name[..class.len()].copy_from_slice(class);
+        for (to, from) in self
+            .class_name
+            .iter_mut()
+            .zip(device.class.name().as_bytes())
+        {
+            *to = *from;
+        }
         self.major = device.number.major;
         self.minor = device.number.minor;
         self.id = device.number.id;
