@@ -62,11 +62,26 @@ static int map_ids(pid_t pid, unsigned int inside)
 	return write_file(path, map);
 }
 
-static void child(int rd, int wr, unsigned int inside, userns_fn fn, void *arg)
+/*
+ * The end of every userns child: runs fn, reports its verdict, and stays
+ * alive, with its mounts, until the parent is done looking.
+ */
+static void run_and_report(int rd, int wr, userns_fn fn, void *arg)
 {
 	char msg[256] = "";
 	char c;
 	int err;
+
+	err = fn(arg, msg, sizeof(msg));
+	dprintf(wr, "%d %s\n", err, msg);
+	if (read(rd, &c, 1) != 1)
+		_exit(4);
+	_exit(0);
+}
+
+static void child(int rd, int wr, unsigned int inside, userns_fn fn, void *arg)
+{
+	char c;
 
 	if (setgroups(0, NULL) || setresgid(TEST_GID, TEST_GID, TEST_GID) ||
 	    setresuid(TEST_UID, TEST_UID, TEST_UID) ||
@@ -76,12 +91,7 @@ static void child(int rd, int wr, unsigned int inside, userns_fn fn, void *arg)
 		_exit(2);
 	if (setresgid(inside, inside, inside) || setresuid(inside, inside, inside))
 		_exit(3);
-	err = fn(arg, msg, sizeof(msg));
-	dprintf(wr, "%d %s\n", err, msg);
-	/* Stay alive, with our mounts, until the parent is done looking. */
-	if (read(rd, &c, 1) != 1)
-		_exit(4);
-	_exit(0);
+	run_and_report(rd, wr, fn, arg);
 }
 
 int userns_child_start(struct userns_child *c, userns_fn fn, void *arg)
@@ -329,9 +339,6 @@ int scm_recv_fd(int sock)
 /* The grandchild of userns_child_start_nested(). */
 static void nested_child(int rd, int wr, userns_fn fn, void *arg)
 {
-	char msg[256] = "";
-	char c;
-	int err;
 
 	/*
 	 * Our own uid and gid, root of the namespace we are in, to root. We
@@ -344,11 +351,7 @@ static void nested_child(int rd, int wr, userns_fn fn, void *arg)
 	    write_file("/proc/self/uid_map", "0 0 1") ||
 	    write_file("/proc/self/gid_map", "0 0 1"))
 		_exit(1);
-	err = fn(arg, msg, sizeof(msg));
-	dprintf(wr, "%d %s\n", err, msg);
-	if (read(rd, &c, 1) != 1)
-		_exit(4);
-	_exit(0);
+	run_and_report(rd, wr, fn, arg);
 }
 
 int userns_child_start_nested(struct userns_child *c, userns_fn fn, void *arg)
