@@ -7,7 +7,10 @@
 //! so a new class plugs in without touching the filesystem code.
 
 mod mem;
+mod passthrough;
 mod rtc;
+
+pub(crate) use passthrough::HostDevice;
 
 use crate::{
     sys::Liveness,
@@ -21,6 +24,16 @@ pub(crate) struct NewDevice<'a> {
     /// The user namespace owning the instance.
     pub(crate) owner: UserNs<'a>,
     pub(crate) budgets: &'a Arc<Budgets>,
+    /// The host device ADD names, as (major, minor): the "host" class's
+    /// input, ignored by every other class.
+    pub(crate) host_number: (u32, u32),
+}
+
+/// What a device does: its class's own file operations, or a host
+/// driver's, reached through the pass-through.
+pub(crate) enum Behaviour {
+    Native(Arc<dyn ClassDevice>),
+    Host(Arc<HostDevice>),
 }
 
 /// One read or write on an open file of a device, entered while the device
@@ -72,10 +85,16 @@ pub(crate) trait ClassDevice: Send + Sync + 'static {
 /// The longest class name: `DEVNSFS_CLASS_MAX` less the NUL.
 pub(crate) const CLASS_NAME_MAX: usize = 15;
 
+/// How a class makes the state of a new device.
+enum Make {
+    Native(fn(&NewDevice<'_>) -> Result<Arc<dyn ClassDevice>>),
+    Host(fn(&NewDevice<'_>) -> Result<Arc<HostDevice>>),
+}
+
 /// A device class.
 pub(crate) struct Class {
     name: &'static CStr,
-    create: fn(&NewDevice<'_>) -> Result<Arc<dyn ClassDevice>>,
+    make: Make,
 }
 
 impl Class {
@@ -86,11 +105,24 @@ impl Class {
         name: &'static CStr,
         create: fn(&NewDevice<'_>) -> Result<Arc<dyn ClassDevice>>,
     ) -> Self {
+        Self::checked(name, Make::Native(create))
+    }
+
+    /// A class of pass-through devices, whose state `create` makes (and
+    /// whose policy it applies: who may add what).
+    const fn host(
+        name: &'static CStr,
+        create: fn(&NewDevice<'_>) -> Result<Arc<HostDevice>>,
+    ) -> Self {
+        Self::checked(name, Make::Host(create))
+    }
+
+    const fn checked(name: &'static CStr, make: Make) -> Self {
         assert!(
             name.len() <= CLASS_NAME_MAX,
             "class names have at most 15 bytes"
         );
-        Self { name, create }
+        Self { name, make }
     }
 
     /// What `DEVNSFS_IOC_ADD` names it by.
@@ -99,13 +131,27 @@ impl Class {
     }
 
     /// The state of a new device of this class.
-    pub(crate) fn create(&self, new: &NewDevice<'_>) -> Result<Arc<dyn ClassDevice>> {
-        (self.create)(new)
+    pub(crate) fn create(&self, new: &NewDevice<'_>) -> Result<Behaviour> {
+        Ok(match self.make {
+            Make::Native(create) => Behaviour::Native(create(new)?),
+            Make::Host(create) => Behaviour::Host(create(new)?),
+        })
     }
 }
 
 /// Every class devnsfs offers.
-static CLASSES: [Class; 5] = [mem::NULL, mem::ZERO, mem::FULL, mem::RANDOM, rtc::RTC];
+static CLASSES: [Class; 10] = [
+    mem::NULL,
+    mem::ZERO,
+    mem::FULL,
+    mem::RANDOM,
+    rtc::RTC,
+    passthrough::HOST,
+    passthrough::TTY,
+    passthrough::TUN,
+    passthrough::FUSE,
+    passthrough::KVM,
+];
 
 /// The class called `name`.
 pub(crate) fn find(name: &[u8]) -> Option<&'static Class> {

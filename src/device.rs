@@ -3,12 +3,12 @@
 //! A device of an instance: its name, class, number and revocation state.
 
 use crate::{
-    class::{Call, Class, ClassDevice},
+    class::{Behaviour, Call, Class, ClassDevice, HostDevice},
     devnum::Number,
     sys::{Active, Liveness},
-    vfs::{poll, File, FileOps, PollTable, ReadBuf},
+    vfs::{poll, File, FileOps, PollTable, ReadBuf, MINOR_BITS},
 };
-use kernel::{init::PinInit, prelude::*, sync::Arc, uaccess::UserSliceReader};
+use kernel::{init::PinInit, prelude::*, uaccess::UserSliceReader};
 
 /// `DEVNSFS_NAME_MAX`: a name field's size, NUL included.
 pub(crate) const NAME_MAX: usize = 64;
@@ -67,8 +67,8 @@ pub(crate) struct Device {
     pub(crate) number: Number,
     /// Permission bits its node was created with.
     pub(crate) mode: u16,
-    state: Arc<dyn ClassDevice>,
-    /// Calls in flight; revocation waits for them.
+    state: Behaviour,
+    /// Calls in flight on a native device; revocation waits for them.
     #[pin]
     liveness: Liveness,
 }
@@ -79,7 +79,7 @@ impl Device {
         class: &'static Class,
         number: Number,
         mode: u16,
-        state: Arc<dyn ClassDevice>,
+        state: Behaviour,
     ) -> impl PinInit<Self> {
         pin_init!(Self {
             name,
@@ -95,7 +95,19 @@ impl Device {
     /// `ENODEV`, and blocked callers are woken. Idempotent; never waits
     /// for the calls in flight, so callers may hold locks.
     pub(crate) fn revoke(&self) {
-        self.liveness.begin_revoke(|| self.state.revoke());
+        self.liveness.begin_revoke(|| match &self.state {
+            Behaviour::Native(state) => state.revoke(),
+            Behaviour::Host(host) => host.revoke(),
+        });
+    }
+
+    /// The number of its node, as (major, minor): the host device's for a
+    /// pass-through device, else the one devnsfs handed out.
+    pub(crate) fn rdev(&self) -> (u32, u32) {
+        match &self.state {
+            Behaviour::Native(_) => (self.number.major, self.number.minor),
+            Behaviour::Host(host) => host.number(),
+        }
     }
 
     /// After `revoke`: waits until no call is in flight any more (long
@@ -105,48 +117,67 @@ impl Device {
         let _ = self.liveness.wait_idle();
     }
 
-    /// Enters a call on a live device (`ENODEV` once revoked).
-    fn enter(&self) -> Result<Active<'_>> {
-        self.liveness.enter().ok_or(ENODEV)
+    /// `rdev` as the kernel's `dev_t`, MKDEV(major, minor).
+    pub(crate) fn devt(&self) -> u32 {
+        let (major, minor) = self.rdev();
+        (major << MINOR_BITS) | minor
+    }
+
+    /// Enters a call on a live native device (`ENODEV` once revoked).
+    /// The files of a pass-through device never call here after their
+    /// open: their `f_op` is the driver's or the proxy's.
+    fn enter(&self) -> Result<(Active<'_>, &dyn ClassDevice)> {
+        match &self.state {
+            Behaviour::Native(state) => Ok((self.liveness.enter().ok_or(ENODEV)?, &**state)),
+            Behaviour::Host(_) => Err(ENODEV),
+        }
     }
 }
 
 impl FileOps for Device {
+    /// A pass-through device's open does not count as a call in flight:
+    /// a driver's open may block (a serial port waiting for carrier), and
+    /// removal must not wait for it.
     fn open(&self, file: &File) -> Result {
-        let _active = self.enter()?;
-        self.state.open(file)
+        if let Behaviour::Host(host) = &self.state {
+            return HostDevice::open(host, file);
+        }
+        let (_active, state) = self.enter()?;
+        state.open(file)
     }
     fn release(&self, file: &File) {
-        self.state.release(file)
+        if let Behaviour::Native(state) = &self.state {
+            state.release(file)
+        }
     }
     fn read(&self, file: &File, buf: &mut ReadBuf, pos: &mut i64) -> Result<usize> {
-        let _active = self.enter()?;
+        let (_active, state) = self.enter()?;
         let call = Call {
             file,
             liveness: &self.liveness,
         };
-        self.state.read(&call, buf, pos)
+        state.read(&call, buf, pos)
     }
     fn write(&self, file: &File, buf: &mut UserSliceReader, pos: &mut i64) -> Result<usize> {
-        let _active = self.enter()?;
+        let (_active, state) = self.enter()?;
         let call = Call {
             file,
             liveness: &self.liveness,
         };
-        self.state.write(&call, buf, pos)
+        state.write(&call, buf, pos)
     }
     fn llseek(&self, file: &File, offset: i64, whence: i32, pos: i64) -> Result<i64> {
-        let _active = self.enter()?;
-        self.state.llseek(file, offset, whence, pos)
+        let (_active, state) = self.enter()?;
+        state.llseek(file, offset, whence, pos)
     }
     fn ioctl(&self, file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        let _active = self.enter()?;
-        self.state.ioctl(file, cmd, arg)
+        let (_active, state) = self.enter()?;
+        state.ioctl(file, cmd, arg)
     }
     /// A revoked device polls as hung up with an error, as a hung-up tty.
     fn poll(&self, file: &File, table: &PollTable) -> u32 {
         match self.enter() {
-            Ok(_active) => self.state.poll(file, table),
+            Ok((_active, state)) => state.poll(file, table),
             Err(_) => poll::ERR | poll::HUP,
         }
     }

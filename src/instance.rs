@@ -171,6 +171,7 @@ impl Instance {
         sb: SuperRef<'_>,
         name: Name,
         class: &'static Class,
+        host_number: (u32, u32),
         confirm: impl FnOnce(&Device) -> Result,
     ) -> Result<Arc<Device>> {
         let root = sb.lock_root();
@@ -185,6 +186,7 @@ impl Instance {
         let state = class.create(&NewDevice {
             owner,
             budgets: &self.globals.budgets,
+            host_number,
         })?;
         let slot = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
         let prepared = root.prepare_node(name.as_bytes())?;
@@ -208,7 +210,7 @@ impl Instance {
                 // an inode number.
                 ino: number.id.wrapping_add(CONTROL_INO),
                 perm: device.mode,
-                devt: number.devt(),
+                devt: device.devt(),
                 uid: self.uid,
                 gid: self.gid,
             },
@@ -290,8 +292,8 @@ impl Instance {
             action,
             instance: sb.dev(),
             name: device.name.as_bytes(),
-            major: device.number.major,
-            minor: device.number.minor,
+            major: device.rdev().0,
+            minor: device.rdev().1,
             mode: device.mode,
             class: device.class.name(),
             id: device.number.id,

@@ -60,3 +60,10 @@ uint_param!(
     64,
     "rtc devices with update or periodic interrupts on, per host user."
 );
+uint_param!(
+    KVM_CLASS,
+    KVM_CLASS_PARAM,
+    "kvm_class",
+    0,
+    "1: containers may add the kvm class (pass-through of /dev/kvm); 0: ADD gives EPERM."
+);

@@ -22,7 +22,7 @@ pub(crate) use timer::{realtime_ns, Clock, Restart, Timer, TimerOwner};
 pub(crate) use wait::{PollQueue, WaitQueue};
 
 use crate::ffi;
-use kernel::error::Error;
+use kernel::{error::Error, prelude::*};
 
 /// Fills `buf` from the kernel's CRNG; never blocks (get_random_bytes()).
 pub(crate) fn random_bytes(buf: &mut [u8]) {
@@ -65,4 +65,26 @@ pub(crate) fn edquot() -> Error {
 pub(crate) fn capable(cap: i32) -> bool {
     // SAFETY: checks the current task's credentials; always valid.
     unsafe { ffi::capable(cap) }
+}
+
+/// Whether the kernel or a loaded module exports `symbol` (GPL-only):
+/// how a pass-through class tells that its driver is there. Loads
+/// nothing.
+pub(crate) fn symbol_present(symbol: &kernel::str::CStr) -> bool {
+    // SAFETY: `symbol` is a NUL-terminated string; a found symbol pins its
+    // module until the __symbol_put() below.
+    let found = unsafe { ffi::__symbol_get(symbol.as_char_ptr()) };
+    if found.is_null() {
+        return false;
+    }
+    // SAFETY: gives back the reference __symbol_get() took.
+    unsafe { ffi::__symbol_put(symbol.as_char_ptr()) };
+    true
+}
+
+/// Whether the calling task's device cgroup lets it make a node of the
+/// character device `major:minor` (as mknod(2) asks): `EPERM` if not.
+pub(crate) fn devcgroup_may_mknod(major: u32, minor: u32) -> Result {
+    // SAFETY: checks the current task's cgroup; always valid.
+    kernel::error::to_result(unsafe { ffi::devnsfs_devcgroup_may_mknod(major, minor) })
 }

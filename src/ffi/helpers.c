@@ -2,6 +2,7 @@
 /* One-line wrappers of static inlines and macros that Rust cannot call. */
 
 #include <linux/cred.h>
+#include <linux/device_cgroup.h>
 #include <linux/fs.h>
 #include <linux/hrtimer.h>
 #include <linux/netlink.h>
@@ -129,4 +130,10 @@ void devnsfs_annotate_dir(struct inode *inode)
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size)
 {
 	return fault_in_writeable(uaddr, size);
+}
+
+/* mknod(2)'s device cgroup check (0 or -EPERM) for a character device. */
+int devnsfs_devcgroup_may_mknod(u32 major, u32 minor)
+{
+	return devcgroup_inode_mknod(S_IFCHR, MKDEV(major, minor));
 }

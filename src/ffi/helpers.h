@@ -40,5 +40,6 @@ struct dentry *devnsfs_lookup_noperm(struct dentry *dir, const unsigned char *na
 void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode);
 void devnsfs_annotate_dir(struct inode *inode);
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
+int devnsfs_devcgroup_may_mknod(u32 major, u32 minor);
 
 #endif

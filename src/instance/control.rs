@@ -72,8 +72,7 @@ impl DevnsfsDevice {
         {
             *to = *from;
         }
-        self.major = device.number.major;
-        self.minor = device.number.minor;
+        (self.major, self.minor) = device.rdev();
         self.id = device.number.id;
     }
 }
@@ -101,11 +100,19 @@ impl Instance {
         class: &'static class::Class,
         req: &mut DevnsfsDevice,
     ) -> Result {
+        // Read before `describe` overwrites the fields with the result.
+        let host_number = (req.major, req.minor);
         for _ in 0..ADD_ATTEMPTS {
-            let copied = self.add(file.super_block(), name.clone(), class, |device| {
-                req.describe(device);
-                user::write_nofault(arg, &*req)
-            });
+            let copied = self.add(
+                file.super_block(),
+                name.clone(),
+                class,
+                host_number,
+                |device| {
+                    req.describe(device);
+                    user::write_nofault(arg, &*req)
+                },
+            );
             match copied {
                 // Only the copy fails with EFAULT.
                 Err(e) if e == EFAULT => {

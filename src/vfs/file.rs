@@ -40,11 +40,21 @@ const O_NONBLOCK: u32 = 0o4000;
 
 /// Capabilities of include/uapi/linux/capability.h.
 pub(crate) mod cap {
+    pub(crate) const MKNOD: i32 = 27;
     pub(crate) const SYS_RESOURCE: i32 = 24;
     pub(crate) const SYS_TIME: i32 = 25;
 }
 
 impl File {
+    /// # Safety
+    ///
+    /// `file` is an open file for as long as the value exists, which a
+    /// callback of the VFS (the caller) keeps on its stack.
+    pub(super) unsafe fn from_raw(file: *mut ffi::file) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self(file)
+    }
+
     pub(crate) fn as_ptr(&self) -> *mut ffi::file {
         self.0
     }
@@ -90,6 +100,15 @@ impl File {
 pub(crate) struct PollTable(*mut ffi::poll_table_struct);
 
 impl PollTable {
+    /// # Safety
+    ///
+    /// `table` is null or the poll table of the VFS `poll` call that keeps
+    /// the value on its stack.
+    pub(super) unsafe fn from_raw(table: *mut ffi::poll_table_struct) -> Self {
+        // INVARIANT: guaranteed by the caller.
+        Self(table)
+    }
+
     /// The raw table; null when the caller only wants the current state.
     pub(crate) fn as_ptr(&self) -> *mut ffi::poll_table_struct {
         self.0

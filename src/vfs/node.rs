@@ -294,6 +294,7 @@ impl PreparedNode<'_> {
             // CAST: see the SAFETY comment: a wrap is harmless.
             (*inode).i_ino = spec.ino as usize;
             ffi::init_special_inode(inode, S_IFCHR | spec.perm, spec.devt);
+            super::proxy::learn_chrdev_fops(inode);
             (*inode).__bindgen_anon_3.i_fop = &Fops::<R>::TABLE;
             (*inode).i_uid = spec.uid.raw();
             (*inode).i_gid = spec.gid.raw();

@@ -28,17 +28,20 @@
  * @name:       in: node name, NUL-terminated, 1..63 characters of
  *              [A-Za-z0-9._-], not "." or ".." or DEVNSFS_CONTROL_NAME
  * @class_name: in (ADD): the device class ("null", "zero", "full",
- *              "random", "rtc"); out (INFO)
+ *              "random", "rtc", or a pass-through class: "host", "tty",
+ *              "tun", "fuse", "kvm"); out (INFO)
  * @flags:      in: must be 0
- * @major:      out (ADD, INFO): device number of the node
- * @minor:      out (ADD, INFO)
+ * @major:      in (ADD of "host"): the host device to pass through;
+ *              out (ADD, INFO): device number of the node (the host's
+ *              for a pass-through class)
+ * @minor:      in (ADD of "host"); out (ADD, INFO)
  * @__reserved0: must be 0
  * @id:         out (ADD, INFO): 64-bit id, unique until reboot; ids only
  *              ever increase
  * @__reserved: must be 0
  *
- * The kernel ignores @major, @minor and @id on input, and @class_name for
- * REMOVE and INFO.
+ * The kernel ignores @major, @minor (except for ADD of "host") and @id on
+ * input, and @class_name for REMOVE and INFO.
  */
 struct devnsfs_device {
 	char name[DEVNSFS_NAME_MAX];
@@ -74,6 +77,12 @@ struct devnsfs_device {
  *               its budget of device numbers (module parameters ns_budget,
  *               user_budget)
  *   ENOMEM      out of memory (or the memory cgroup's limit)
+ *   EPERM       "host" without CAP_MKNOD in the initial user namespace,
+ *               or a device cgroup that does not allow mknod of that
+ *               number; "kvm" while the module parameter kvm_class is 0
+ *   ENXIO       "tun", "fuse", "kvm": the driver is neither built in nor
+ *               loaded (devnsfs loads no module)
+ *   EINVAL      "host": @major above 4095 or @minor above 2^20 - 1
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name
  * DEVNSFS_IOC_REMOVE:
@@ -92,6 +101,17 @@ struct devnsfs_device {
  *   ACTION=ACTION   DEVPATH=/devices/virtual/devnsfs/INSTANCE/NAME
  *   SUBSYSTEM=devnsfs   DEVNAME=NAME   MAJOR=N   MINOR=N   DEVMODE=0NNN
  *   DEVNS_CLASS=CLASS   DEVNS_ID=ID   SEQNUM=N
+ */
+
+/*
+ * Pass-through classes: the node opens a host driver's character device
+ * (tty 5:0, tun 10:200, fuse 10:229, kvm 10:232, host: the number given),
+ * after the usual checks of mode, owner and the opener's device cgroup
+ * with the host number; opening a "host" node without a driver gives
+ * ENXIO. Files of "host", "tun" and "kvm" nodes are proxied: once the node
+ * is removed (REMOVE or unlink), every later call on them fails with
+ * ENODEV (poll: POLLERR | POLLHUP) and close succeeds. "tty" and "fuse"
+ * files are the driver's own: removal stops new opens only.
  */
 
 /*
