@@ -703,6 +703,61 @@ static void case_zero_throughput(void)
 		    "ms");
 }
 
+/*
+ * Case 7: the pass-through proxy's cost. A "host" node of a mem device
+ * against the host's own node of the same device on devtmpfs.
+ */
+
+#define SMALL_READS 100000
+
+static double small_reads(void *arg)
+{
+	char byte;
+	int fd = open(arg, O_RDONLY), i;
+	double t;
+
+	if (fd < 0)
+		die("open %s", (char *)arg);
+	t = now();
+	for (i = 0; i < SMALL_READS; i++)
+		if (read(fd, &byte, 1) != 1)
+			die("read %s", (char *)arg);
+	t = now() - t;
+	close(fd);
+	return t / SMALL_READS * 1e6;
+}
+
+static void versus_host(int major, int minor, measure_fn fn, const char *twin, const char *id,
+			const char *what, const char *unit)
+{
+	char *dir = scratch_dir("host"), path[512], peer[64];
+	int ctl = mount_devnsfs(dir, NULL);
+	struct devnsfs_device d;
+	struct stats ds, ps;
+
+	memset(&d, 0, sizeof(d));
+	snprintf(d.name, sizeof(d.name), "host");
+	snprintf(d.class_name, sizeof(d.class_name), "host");
+	d.major = major;
+	d.minor = minor;
+	if (ioctl(ctl, DEVNSFS_IOC_ADD, &d))
+		die("add host %d:%d", major, minor);
+	snprintf(path, sizeof(path), "%s/host", dir);
+	snprintf(peer, sizeof(peer), "%s on devtmpfs", twin);
+	pair(reps, fn, path, fn, (void *)twin, &ds, &ps);
+	row(id, what, unit, ds, peer, ps);
+	close(ctl);
+	unmount(dir);
+}
+
+static void case_passthrough(void)
+{
+	versus_host(1, 3, open_close, "/dev/null", "proxy_open_close",
+		    "7 open+close, host class 1:3", "us");
+	versus_host(1, 5, small_reads, "/dev/zero", "proxy_read",
+		    "7 1-byte read, host class 1:5", "us");
+}
+
 int main(int argc, char **argv)
 {
 	const char *env = getenv("BENCH_REPS");
@@ -730,6 +785,7 @@ int main(int argc, char **argv)
 	RUN('3', case_dev_setup);
 	RUN('5', case_scale);
 	RUN('6', case_zero_throughput);
+	RUN('7', case_passthrough);
 	/* Last: the network namespaces it leaves behind die slowly. */
 	RUN('4', case_uevent_scaling);
 	fprintf(json, "\n]}\n");

@@ -148,7 +148,36 @@ static void verdict_str(const struct verdict *v, char *buf, size_t len)
 
 /* ---- The control ABI ---- */
 
-static const char * const classes[] = { "null", "zero", "full", "random", "rtc" };
+static const char * const classes[] = {
+	"null", "zero", "full", "random", "rtc", "host", "tty", "tun", "fuse", "kvm",
+};
+
+/*
+ * The pass-through classes' host numbers (major << 20 | minor); "host"
+ * takes the ADD's own. Numbers of these repeat; devnsfs's own never do.
+ */
+static bool passthrough_number(const char *cls, const struct devnsfs_device *in,
+			       uint32_t *major, uint32_t *minor)
+{
+	static const struct { const char *cls; uint32_t major, minor; } fixed[] = {
+		{ "tty", 5, 0 }, { "tun", 10, 200 }, { "fuse", 10, 229 }, { "kvm", 10, 232 },
+	};
+	unsigned int i;
+
+	if (!strcmp(cls, "host")) {
+		*major = in->major;
+		*minor = in->minor;
+		return true;
+	}
+	for (i = 0; i < ARRAY_SIZE(fixed); i++) {
+		if (!strcmp(cls, fixed[i].cls)) {
+			*major = fixed[i].major;
+			*minor = fixed[i].minor;
+			return true;
+		}
+	}
+	return false;
+}
 static const char name_chars[] =
 	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
 
@@ -497,6 +526,15 @@ static void predict(const struct model *m, unsigned long cmd, const struct devns
 			allow(v, ENOSPC);
 		if (v->n)
 			return;
+		/* The pass-through classes' own refusals (kvm_class is 0 here). */
+		if (!strcmp(d->class_name, "kvm")) {
+			allow(v, EPERM);
+			return;
+		}
+		if (!strcmp(d->class_name, "host") && (d->major > 4095 || d->minor > 0xfffff)) {
+			allow(v, EINVAL);
+			return;
+		}
 		/* Undone when the result cannot be copied back. */
 		allow(v, ptr_writable(p) ? 0 : EFAULT);
 		/* Out of memory or numbers: allowed, and counted. */
@@ -629,6 +667,7 @@ static bool apply(struct __test_metadata *_metadata, struct model *m, unsigned l
 		  const struct devnsfs_device *in, const struct devnsfs_device *out)
 {
 	char want[DEVNSFS_CLASS_MAX] = "";
+	uint32_t major, minor;
 	struct entry *x;
 	int i = model_find(m, in->name);
 
@@ -659,7 +698,14 @@ static bool apply(struct __test_metadata *_metadata, struct model *m, unsigned l
 		TH_LOG("ADD %s: class %.16s, asked for %s", in->name, out->class_name, want);
 		return false;
 	}
-	if (out->id <= m->last_id || !seen_once(m, out->major, out->minor)) {
+	if (passthrough_number(want, in, &major, &minor)) {
+		if (out->major != major || out->minor != minor || out->id <= m->last_id) {
+			TH_LOG("ADD %s %s: number %u:%u id %llu, want %u:%u after id %llu", in->name,
+			       want, out->major, out->minor, (unsigned long long)out->id, major,
+			       minor, (unsigned long long)m->last_id);
+			return false;
+		}
+	} else if (out->id <= m->last_id || !seen_once(m, out->major, out->minor)) {
 		TH_LOG("ADD %s: id %llu after %llu, number %u:%u", in->name,
 		       (unsigned long long)out->id, (unsigned long long)m->last_id,
 		       out->major, out->minor);
