@@ -7,13 +7,15 @@
 # soak_count() in selftests/utils.h): numbers_test's 100 000 add/remove
 # cycles, stress_test's 4000 devices, uevent_test's churn of 500 network
 # namespaces, race_test's 60 s of every operation at once, fuzz_test's
-# 1 000 000 control and 20 000 mount inputs; netns_latency_soak runs only
+# 1 000 000 control and 20 000 mount inputs, passthrough_test's 100 rounds
+# of calls and pollers racing the removal of a pass-through device (4
+# under make check); netns_latency_soak runs only
 # here. A new soak case reads soak_count() for its counts or duration and,
 # in a new program, joins the list below.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-soak_programs="numbers_test stress_test uevent_test race_test fuzz_test netns_latency_soak"
+soak_programs="numbers_test stress_test uevent_test race_test fuzz_test passthrough_test netns_latency_soak"
 
 export DEVNSFS_STRESS=1
 export DEVNSFS_TESTS=${DEVNSFS_TESTS:-$soak_programs}

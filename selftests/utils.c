@@ -461,3 +461,46 @@ int reset_module(void)
 {
 	return reload_module_wait("");
 }
+
+int fork_run(userns_fn fn, void *arg, char *msg, size_t len)
+{
+	char buf[300] = "";
+	int up[2], status, err;
+	ssize_t n, total = 0;
+	pid_t child;
+
+	if (pipe2(up, O_CLOEXEC))
+		return -1;
+	child = fork();
+	if (child < 0) {
+		close(up[0]);
+		close(up[1]);
+		return -1;
+	}
+	if (child == 0) {
+		char m[256] = "";
+
+		close(up[0]);
+		err = fn(arg, m, sizeof(m));
+		dprintf(up[1], "%d %s\n", err, m);
+		_exit(0);
+	}
+	close(up[1]);
+	while (total < (ssize_t)sizeof(buf) - 1) {
+		n = read(up[0], buf + total, sizeof(buf) - 1 - total);
+		if (n <= 0)
+			break;
+		total += n;
+	}
+	close(up[0]);
+	waitpid(child, &status, 0);
+	buf[total] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	if (!buf[0]) {
+		snprintf(msg, len, "the child died before reporting (wait status %#x)", status);
+		return -1;
+	}
+	err = strtol(buf, NULL, 10);
+	snprintf(msg, len, "%s", strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "");
+	return err;
+}

@@ -104,3 +104,10 @@ int userns_join_run(pid_t pid, userns_fn fn, void *arg, char *msg, size_t len);
 int reload_module_wait(const char *params);
 /* reload_module_wait(""). */
 int reset_module(void);
+/*
+ * Runs fn in a forked child with the caller's credentials and namespaces
+ * and returns its result, or -1 with msg set if the child died before
+ * reporting. The child may change its credentials or cgroup freely: the
+ * caller's stay as they were.
+ */
+int fork_run(userns_fn fn, void *arg, char *msg, size_t len);
