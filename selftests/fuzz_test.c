@@ -531,7 +531,8 @@ static void predict(const struct model *m, unsigned long cmd, const struct devns
 			allow(v, EPERM);
 			return;
 		}
-		if (!strcmp(d->class_name, "host") && (d->major > 4095 || d->minor > 0xfffff)) {
+		if (!strcmp(d->class_name, "host") &&
+		    (!d->major || d->major > 4095 || d->minor > 0xfffff)) {
 			allow(v, EINVAL);
 			return;
 		}

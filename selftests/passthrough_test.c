@@ -750,6 +750,48 @@ TEST_F(pt, host_root_adds_a_host_device_to_a_containers_instance)
  * A cgroup-v1 "devices" hierarchy with a child group that denies 1:5,
  * besides the instance of FIXTURE(pt).
  */
+/*
+ * A host tty passed through is the tty driver's own file, so the tty
+ * layer hangs it up with the host's: a vhangup(2) of the host's terminal
+ * leaves the file reading EOF, not the next session's input (the legacy
+ * BSD pty pair /dev/ptyp0 and /dev/ttyp0, 2:0 and 3:0).
+ */
+TEST_F(pt, a_host_tty_is_hung_up_with_the_hosts_files)
+{
+	int master, node, host, again;
+	char buf[64];
+	ssize_t n;
+
+	master = open("/dev/ptyp0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		SKIP(return, "no legacy pty /dev/ptyp0 (CONFIG_LEGACY_PTYS): %s",
+		     strerror(errno));
+	assert_add_host(_metadata, self->ctl, "ttyp0", 3, 0, NULL);
+	node = open(P("ttyp0"), O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	ASSERT_LE(0, node) TH_LOG("open the node of 3:0: %s", strerror(errno));
+	host = open("/dev/ttyp0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_LE(0, host) TH_LOG("open /dev/ttyp0: %s", strerror(errno));
+
+	ASSERT_EQ(0, ioctl(host, TIOCVHANGUP)) TH_LOG("TIOCVHANGUP: %s", strerror(errno));
+	/* The next session on the same terminal types a password. */
+	again = open("/dev/ttyp0", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	ASSERT_LE(0, again) TH_LOG("reopen /dev/ttyp0: %s", strerror(errno));
+	ASSERT_EQ(7, write(master, "secret\n", 7));
+	usleep(100000);
+
+	n = read(node, buf, sizeof(buf));
+	EXPECT_EQ(0, n) {
+		TH_LOG("the hung-up file read %zd (%s): it escaped the hangup", n,
+		       n < 0 ? strerror(errno) : "the next session's input");
+	}
+	EXPECT_EQ(-1, write(node, "x", 1));
+	EXPECT_EQ(EIO, errno);
+	close(again);
+	close(host);
+	close(node);
+	close(master);
+}
+
 FIXTURE(devcg) {
 	char *dir;
 	int ctl;

@@ -1066,4 +1066,45 @@ TEST_F_TIMEOUT(kvm, kvm_is_enxio_with_kvm_class_1_and_no_kvm, 60)
 	expect_errno(_metadata, ENXIO, host_adds_kvm(self->dir), "ADD \"kvm\" by host root");
 }
 
+/*
+ * A host that restricts /dev/net/tun or /dev/fuse turns the classes off:
+ * with tun_class=0 and fuse_class=0, ADD of each is EPERM for everyone,
+ * while the other self-service classes still add.
+ */
+static int add_tun_fuse_in_container(void *arg, char *msg, size_t len)
+{
+	const char *dir = arg;
+	int ctl, tun, fuse, tty;
+
+	ctl = mount_instance(dir, NULL);
+	if (ctl < 0)
+		return fail_msg(msg, len, errno, "mount in the container");
+	tun = ctl_add(ctl, "tun", "tun", NULL);
+	fuse = ctl_add(ctl, "fuse", "fuse", NULL);
+	tty = ctl_add(ctl, "tty", "tty", NULL);
+	snprintf(msg, len, "%d %d %d", tun, fuse, tty);
+	close(ctl);
+	return 0;
+}
+
+TEST_F_TIMEOUT(kvm, tun_and_fuse_are_eperm_when_the_host_turns_them_off, 60)
+{
+	struct userns_child c;
+	char msg[256] = "";
+	int ret, tun = 1, fuse = 1, tty = 1;
+
+	ret = reload_module_wait("tun_class=0 fuse_class=0");
+	ASSERT_EQ(0, ret) {
+		TH_LOG("loading devnsfs with tun_class=0 fuse_class=0: %s", strerror(-ret));
+	}
+	ASSERT_EQ(0, userns_child_start(&c, add_tun_fuse_in_container, self->dir));
+	ret = userns_child_result(&c, msg, sizeof(msg));
+	userns_child_finish(&c);
+	ASSERT_EQ(0, ret) TH_LOG("container: %s", msg);
+	ASSERT_EQ(3, sscanf(msg, "%d %d %d", &tun, &fuse, &tty)) TH_LOG("container: %s", msg);
+	expect_errno(_metadata, EPERM, tun, "ADD \"tun\" with tun_class=0");
+	expect_errno(_metadata, EPERM, fuse, "ADD \"fuse\" with fuse_class=0");
+	expect_errno(_metadata, 0, tty, "ADD \"tty\" meanwhile");
+}
+
 TEST_HARNESS_MAIN

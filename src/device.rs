@@ -3,10 +3,13 @@
 //! A device of an instance: its name, class, number and revocation state.
 
 use crate::{
-    class::{Behaviour, Call, Class, ClassDevice, HostDevice},
+    class::{Behaviour, Call, Class, ClassDevice},
     devnum::Number,
     sys::{Active, Liveness},
-    vfs::{poll, File, FileOps, PollTable, ReadBuf, MINOR_BITS},
+    vfs::{
+        open_host, poll, File, FileOps, InodePrivate, PollTable, ProxySlot, ProxyTarget, ReadBuf,
+        Revocable, MINOR_BITS,
+    },
 };
 use kernel::{init::PinInit, prelude::*, uaccess::UserSliceReader};
 
@@ -140,7 +143,8 @@ impl FileOps for Device {
     /// removal must not wait for it.
     fn open(&self, file: &File) -> Result {
         if let Behaviour::Host(host) = &self.state {
-            return HostDevice::open(host, file);
+            let forwarding = host.open_forwarding()?;
+            return open_host::<InodePrivate<Device>>(file, forwarding, host.proxy());
         }
         let (_active, state) = self.enter()?;
         state.open(file)
@@ -179,6 +183,15 @@ impl FileOps for Device {
         match self.enter() {
             Ok((_active, state)) => state.poll(file, table),
             Err(_) => poll::ERR | poll::HUP,
+        }
+    }
+}
+
+impl ProxyTarget for Device {
+    fn passthrough(&self) -> Option<(&dyn Revocable, &ProxySlot)> {
+        match &self.state {
+            Behaviour::Host(host) => Some((&**host, host.proxy())),
+            Behaviour::Native(_) => None,
         }
     }
 }

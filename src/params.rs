@@ -67,3 +67,17 @@ uint_param!(
     0,
     "1: containers may add the kvm class (pass-through of /dev/kvm); 0: ADD gives EPERM."
 );
+uint_param!(
+    TUN_CLASS,
+    TUN_CLASS_PARAM,
+    "tun_class",
+    1,
+    "1: containers may add the tun class (/dev/net/tun); 0: ADD gives EPERM."
+);
+uint_param!(
+    FUSE_CLASS,
+    FUSE_CLASS_PARAM,
+    "fuse_class",
+    1,
+    "1: containers may add the fuse class (/dev/fuse); 0: ADD gives EPERM."
+);

@@ -20,6 +20,6 @@ pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPr
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
 pub(crate) use ids::{Kgid, Kuid, UserNs, UserNsRef};
 pub(crate) use node::{Node, NodeSpec, RootLocked, SuperRef, UnlinkCall, MINOR_BITS};
-pub(crate) use proxy::{open_host, Forwarding, Revocable};
+pub(crate) use proxy::{open_host, Forwarding, ProxySlot, ProxyTarget, Revocable};
 pub(crate) use read_buf::ReadBuf;
 pub(crate) use super_block::OptionWriter;

@@ -9,9 +9,9 @@ insmod "$DEVNSFS_KO" || exit 1
 grep devnsfs /proc/filesystems /proc/devices
 
 export CTL="/usr/bin/python3 $DEVNSFS_TOP/scripts/guest/devnsctl.py"
-say "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user --mount sh"
+say "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user --mount --net sh"
 setpriv --reuid=1000 --regid=1000 --clear-groups \
-	unshare --user --map-root-user --mount sh -eu -c '
+	unshare --user --map-root-user --mount --net sh -eu -c '
 	say() { printf "\n\033[1m(container)# %s\033[0m\n" "$*"; }
 	mkdir -p /tmp/dev
 	say "id"; id
@@ -29,6 +29,12 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --set --date="2031-01-02 03:04:05"
 	say "hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u"
 	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u
+	say "devnsctl /tmp/dev/devns-control add net/tun tun"
+	$CTL /tmp/dev/devns-control add net/tun tun
+	say "mount --bind /tmp/dev/net/tun /dev/net/tun; ip tuntap add dev tun0 mode tun; ip -br link"
+	mount --bind /tmp/dev/net/tun /dev/net/tun
+	ip tuntap add dev tun0 mode tun; ip -br link
+	say "ls -l /tmp/dev/net"; ls -l /tmp/dev/net
 	say "grep \" - devnsfs \" /proc/self/mountinfo"; grep " - devnsfs " /proc/self/mountinfo
 	say "umount /tmp/dev"; umount /tmp/dev
 '

@@ -22,7 +22,7 @@
 use super::{Class, NewDevice};
 use crate::{
     params, sys,
-    vfs::{cap, open_host, File, Forwarding, PollTable, Revocable, MINOR_BITS},
+    vfs::{cap, File, Forwarding, PollTable, ProxySlot, Revocable, MINOR_BITS},
 };
 use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::{c_str, prelude::*, sync::Arc};
@@ -33,22 +33,37 @@ pub(crate) struct HostDevice {
     major: u32,
     minor: u32,
     forwarding: Forwarding,
+    /// The symbol whose export shows that the driver is there, for the
+    /// self-service classes.
+    driver: Option<&'static CStr>,
     /// Set once the node is removed: its proxied files stop forwarding.
     revoked: AtomicBool,
     /// Pollers of the proxied files, woken by the removal.
     #[pin]
     pollers: sys::PollQueue,
+    /// The proxy of its proxied files.
+    #[pin]
+    proxy: ProxySlot,
 }
 
 impl HostDevice {
-    fn new(major: u32, minor: u32, forwarding: Forwarding) -> Result<Arc<Self>> {
+    fn new(
+        (major, minor): (u32, u32),
+        forwarding: Forwarding,
+        driver: Option<&'static CStr>,
+    ) -> Result<Arc<Self>> {
+        if let Some(symbol) = driver {
+            require_driver(symbol)?;
+        }
         Arc::pin_init(
             pin_init!(Self {
                 major,
                 minor,
                 forwarding,
+                driver,
                 revoked: AtomicBool::new(false),
                 pollers <- sys::PollQueue::new(),
+                proxy <- ProxySlot::new(),
             }),
             GFP_KERNEL_ACCOUNT,
         )
@@ -66,12 +81,27 @@ impl HostDevice {
         self.pollers.wake_all();
     }
 
-    /// Opens the host driver for `file`, being opened on the node.
-    pub(crate) fn open(this: &Arc<Self>, file: &File) -> Result {
-        if this.is_revoked() {
+    /// How a file being opened on the node is to be forwarded, after the
+    /// checks of an open: `ENODEV` once removed; `ENXIO` if a self-service
+    /// class's driver has gone (opening its number could load the module
+    /// again, on the opener's behalf). A tty is never proxied (see
+    /// `tty`), whatever class reached it.
+    pub(crate) fn open_forwarding(&self) -> Result<Forwarding> {
+        if self.is_revoked() {
             return Err(ENODEV);
         }
-        open_host(file, this.forwarding, this.clone())
+        if let Some(symbol) = self.driver {
+            require_driver(symbol)?;
+        }
+        if self.forwarding == Forwarding::Proxied && sys::is_tty(self.major, self.minor) {
+            return Ok(Forwarding::Direct);
+        }
+        Ok(self.forwarding)
+    }
+
+    /// The proxy of its proxied files.
+    pub(crate) fn proxy(&self) -> &ProxySlot {
+        &self.proxy
     }
 }
 
@@ -88,35 +118,51 @@ impl Revocable for HostDevice {
 /// `host`: the host device the adder names.
 fn host(new: &NewDevice<'_>) -> Result<Arc<HostDevice>> {
     let (major, minor) = new.host_number;
-    // dev_t has 12 bits of major and MINOR_BITS of minor.
-    if major >= 1 << (32 - MINOR_BITS) || minor >= 1 << MINOR_BITS {
+    // dev_t has 12 bits of major and MINOR_BITS of minor; major 0 is no
+    // character driver's (and 0:0 is the whiteout, which device cgroups
+    // never check).
+    if major == 0 || major >= 1 << (32 - MINOR_BITS) || minor >= 1 << MINOR_BITS {
         return Err(EINVAL);
     }
     if !sys::capable(cap::MKNOD) {
         return Err(EPERM);
     }
     sys::devcgroup_may_mknod(major, minor)?;
-    HostDevice::new(major, minor, Forwarding::Proxied)
+    HostDevice::new((major, minor), Forwarding::Proxied, None)
 }
 
-/// `tty` (5:0): the opener's controlling terminal. Not proxied: a tty
-/// revokes its files itself (hangup swaps their `f_op`, which a proxy
-/// would hide from it), and what it reaches is the opener's own.
+/// `tty` (5:0): the opener's controlling terminal. Never proxied, nor is
+/// any tty of the `host` class: the tty layer finds a terminal's files by
+/// their `f_op` to hang them up (vhangup(2), a modem's carrier loss) and
+/// for the secure attention key, so a proxied file would escape both and
+/// could read the next session's input.
 fn tty(_: &NewDevice<'_>) -> Result<Arc<HostDevice>> {
-    HostDevice::new(5, 0, Forwarding::Direct)
+    HostDevice::new((5, 0), Forwarding::Direct, None)
 }
 
 /// `tun` (10:200, /dev/net/tun).
 fn tun(_: &NewDevice<'_>) -> Result<Arc<HostDevice>> {
-    require_driver(c_str!("tun_get_socket"))?;
-    HostDevice::new(10, 200, Forwarding::Proxied)
+    if params::TUN_CLASS.get() == 0 {
+        return Err(EPERM);
+    }
+    HostDevice::new(
+        (10, 200),
+        Forwarding::Proxied,
+        Some(c_str!("tun_get_socket")),
+    )
 }
 
 /// `fuse` (10:229). Not proxied: a fuse mount accepts only a file whose
 /// `f_op` is fuse_dev_operations (fuse_fill_super()).
 fn fuse(_: &NewDevice<'_>) -> Result<Arc<HostDevice>> {
-    require_driver(c_str!("fuse_dev_operations"))?;
-    HostDevice::new(10, 229, Forwarding::Direct)
+    if params::FUSE_CLASS.get() == 0 {
+        return Err(EPERM);
+    }
+    HostDevice::new(
+        (10, 229),
+        Forwarding::Direct,
+        Some(c_str!("fuse_dev_operations")),
+    )
 }
 
 /// `kvm` (10:232), if the host allows it (module parameter `kvm_class`).
@@ -124,8 +170,7 @@ fn kvm(_: &NewDevice<'_>) -> Result<Arc<HostDevice>> {
     if params::KVM_CLASS.get() == 0 {
         return Err(EPERM);
     }
-    require_driver(c_str!("kvm_init"))?;
-    HostDevice::new(10, 232, Forwarding::Proxied)
+    HostDevice::new((10, 232), Forwarding::Proxied, Some(c_str!("kvm_init")))
 }
 
 /// `ENXIO` unless the driver exporting `symbol` is built in or loaded.

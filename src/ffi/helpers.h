@@ -41,5 +41,6 @@ void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode);
 void devnsfs_annotate_dir(struct inode *inode);
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
 int devnsfs_devcgroup_may_mknod(u32 major, u32 minor);
+bool devnsfs_is_tty(u32 major, u32 minor);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Opening a host driver through a devnsfs node, and the per-open proxy
-//! that makes such a file revocable.
+//! Opening a host driver through a devnsfs node, and the proxy that makes
+//! such a file revocable.
 //!
 //! A pass-through node is a character device inode whose `i_rdev` is the
 //! host device's number and whose `i_fop` is devnsfs's own. Its open calls
@@ -9,34 +9,40 @@
 //! as opening the host's node would: the cdev is found by `i_rdev`, the
 //! driver's table replaces devnsfs's in `f_op` (with a reference on the
 //! driver's module) and the driver's open runs. Then, for a proxied file,
-//! devnsfs puts a per-open table in `f_op` that mirrors which operations
-//! the driver has and checks, before forwarding each call, that the node
-//! has not been removed (the model is fs/debugfs/file.c's "full proxy").
+//! devnsfs puts in `f_op` a table that mirrors which operations the driver
+//! has and checks, before forwarding each call, that the node has not been
+//! removed (the model is fs/debugfs/file.c's "full proxy").
+//!
+//! The table belongs to the device, not to the file, and the forwarders
+//! find it (and the driver's table) through the file's inode, never
+//! through `f_op`: a driver may swap `f_op` of open files behind the proxy
+//! (ALSA does on disconnect, keeping our table to call its release), so
+//! `f_op` is not ours to read back.
 //!
 //! Module references, for rmmod in any order:
 //! - do_dentry_open() holds one on devnsfs (the node's `i_fop->owner`);
 //!   `open_host` takes a second one before chrdev_open()'s replace_fops()
-//!   drops the first. The proxy table's owner is devnsfs and it owns that
-//!   second reference, which __fput()'s `fops_put(f_op)` drops after our
-//!   release has returned (release leaves a static stub table, owned by
-//!   devnsfs, in `f_op`, so that the proxy can be freed first).
-//! - The proxy owns the driver's reference taken by chrdev_open() and puts
-//!   it after the driver's release.
-//! - Besides, an open file pins its mount, the superblock and so devnsfs
-//!   (sget_fc() takes get_filesystem()), so code here never runs unpinned.
+//!   drops the first. The proxy table's owner is devnsfs and the second
+//!   reference is the file's `f_op` reference from then on: __fput() (or a
+//!   driver that swapped `f_op`, such as ALSA) drops it after our release.
+//! - The driver's reference that chrdev_open() took is dropped by the
+//!   proxy's release, after the driver's release.
+//! - Besides, an open file pins its inode (so the device and its tables)
+//!   and its mount, so the superblock and devnsfs (sget_fc() takes
+//!   get_filesystem()): code and tables here never go while a file is open.
 
-use super::{poll, File, PollTable};
+use super::{file::Resolve, poll, File, PollTable};
 use crate::ffi;
 use core::{
     ffi::{c_int, c_uint},
     ptr::{addr_of_mut, null_mut},
-    sync::atomic::{AtomicPtr, Ordering},
+    sync::atomic::{AtomicPtr, AtomicUsize, Ordering},
 };
-use kernel::{error::to_result, prelude::*, sync::Arc};
+use kernel::{error::to_result, new_mutex, prelude::*, sync::Mutex};
 
 /// What a proxied file checks before each call: the state of the device
 /// behind its node.
-pub(crate) trait Revocable: Send + Sync + 'static {
+pub(crate) trait Revocable: Send + Sync {
     /// Whether the node has been removed: calls from now on fail.
     fn is_revoked(&self) -> bool;
     /// Registers a poll(2), select(2) or epoll call on a wait queue that
@@ -44,10 +50,16 @@ pub(crate) trait Revocable: Send + Sync + 'static {
     fn poll_wait(&self, file: &File, table: &PollTable);
 }
 
+/// The object behind a node, as the proxy sees it.
+pub(crate) trait ProxyTarget: Send + Sync + 'static {
+    /// The pass-through state of the device, if it is a pass-through one.
+    fn passthrough(&self) -> Option<(&dyn Revocable, &ProxySlot)>;
+}
+
 /// How the file opened through a pass-through node is handed out.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Forwarding {
-    /// Behind the per-open proxy: revocable.
+    /// Behind the proxy: revocable.
     Proxied,
     /// The driver's own file, for drivers that recognise their files by
     /// `f_op` (fuse's mount) or revoke them themselves (a tty's hangup):
@@ -76,10 +88,124 @@ pub(super) unsafe fn learn_chrdev_fops(inode: *mut ffi::inode) {
     CHRDEV_FOPS.store(fops.cast_mut(), Ordering::Relaxed);
 }
 
+/// A proxy table: the forwarders for one driver table.
+///
+/// # Invariants
+///
+/// `real` is a driver's `file_operations` after its open; every open
+/// proxied file whose `f_op` is (or was, before a driver swapped it)
+/// `&fops` holds a reference on `real->owner`, so `real` lives while any
+/// does. `retired` are earlier tables of the device, kept because files
+/// that used them may still be in __fput(), between our release and its
+/// fops_put().
+struct ProxyTable {
+    fops: ffi::file_operations,
+    real: *const ffi::file_operations,
+    retired: Option<KBox<ProxyTable>>,
+}
+
+/// The proxy of one pass-through device.
+///
+/// # Invariants
+///
+/// `current` is null or a table made by `KBox::into_raw`, owned by the
+/// slot; while `open_files` is not zero it is the table of every open
+/// proxied file and does not change.
+#[pin_data(PinnedDrop)]
+pub(crate) struct ProxySlot {
+    current: AtomicPtr<ProxyTable>,
+    /// Open proxied files (counted from their open to their release).
+    open_files: AtomicUsize,
+    /// Serialises installing a table (opens; not the calls).
+    #[pin]
+    install: Mutex<()>,
+}
+
+// SAFETY: the tables are immutable once installed and point at static
+// driver tables; `current` and `open_files` are atomics.
+unsafe impl Send for ProxySlot {}
+// SAFETY: as above.
+unsafe impl Sync for ProxySlot {}
+
+impl ProxySlot {
+    pub(crate) fn new() -> impl PinInit<Self> {
+        pin_init!(Self {
+            current: AtomicPtr::new(null_mut()),
+            open_files: AtomicUsize::new(0),
+            install <- new_mutex!((), "ProxySlot::install"),
+        })
+    }
+
+    /// The table of an open proxied file of this device.
+    fn table(&self) -> Option<&ProxyTable> {
+        let table = self.current.load(Ordering::Acquire);
+        // SAFETY: non-null, it is owned by the slot and, while a proxied
+        // file is open (the callers' case), fixed (type invariant).
+        (!table.is_null()).then(|| unsafe { &*table })
+    }
+
+    /// Makes the table for driver table `real` the device's, if it can:
+    /// the current one if it is for `real`; else `spare`, which retires
+    /// the current one if no proxied file uses it. `None` if another
+    /// driver table is in use (a driver that hands out different tables
+    /// for one number).
+    fn install<R: Resolve>(
+        &self,
+        real: *const ffi::file_operations,
+        spare: Option<KBox<ProxyTable>>,
+    ) -> Option<*const ffi::file_operations>
+    where
+        R::Target: ProxyTarget,
+    {
+        let _guard = self.install.lock();
+        let current = self.current.load(Ordering::Acquire);
+        // SAFETY: owned by the slot (type invariant); not freed while we
+        // hold the install lock.
+        if !current.is_null() && unsafe { (*current).real } == real {
+            self.open_files.fetch_add(1, Ordering::AcqRel);
+            // SAFETY: as above.
+            return Some(unsafe { addr_of_mut!((*current).fops) });
+        }
+        if !current.is_null() && self.open_files.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let mut table = spare?;
+        // SAFETY: `real` is the driver's live table, pinned by the
+        // reference of the file being opened.
+        table.fops = mirror::<R>(unsafe { &*real });
+        table.real = real;
+        // SAFETY: a non-null `current` came from `KBox::into_raw` and is
+        // owned by the slot, which hands it to the new table.
+        table.retired = (!current.is_null()).then(|| unsafe { KBox::from_raw(current) });
+        let table = KBox::into_raw(table);
+        // INVARIANT: a table from `KBox::into_raw`, now the slot's; no
+        // proxied file was open, and the new one counts from here.
+        self.current.store(table, Ordering::Release);
+        self.open_files.fetch_add(1, Ordering::AcqRel);
+        // SAFETY: just made.
+        Some(unsafe { addr_of_mut!((*table).fops) })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for ProxySlot {
+    fn drop(self: Pin<&mut Self>) {
+        let current = self.current.load(Ordering::Acquire);
+        if !current.is_null() {
+            // SAFETY: owned by the slot (type invariant); the device goes
+            // after its last file, so nothing uses the tables any more.
+            drop(unsafe { KBox::from_raw(current) });
+        }
+    }
+}
+
 /// Opens the host device of `file`'s node (its `i_rdev`), from within the
-/// node's own open, and forwards the file as `forwarding` says, to a
-/// driver that `target` can cut off.
-pub(crate) fn open_host(file: &File, forwarding: Forwarding, target: Arc<dyn Revocable>) -> Result {
+/// node's own open, and forwards the file as `forwarding` says, through
+/// `slot`, the proxy of the device behind the node (`R` finds it).
+pub(crate) fn open_host<R: Resolve>(file: &File, forwarding: Forwarding, slot: &ProxySlot) -> Result
+where
+    R::Target: ProxyTarget,
+{
     let chrdev = CHRDEV_FOPS.load(Ordering::Relaxed);
     if chrdev.is_null() {
         return Err(ENXIO);
@@ -97,16 +223,21 @@ pub(crate) fn open_host(file: &File, forwarding: Forwarding, target: Arc<dyn Rev
         // file being opened and its inode.
         return to_result(unsafe { chrdev_open(inode, raw) });
     }
-    // Allocated first: nothing may fail once the driver is open.
-    let proxy = KBox::new(
-        Proxy {
-            // SAFETY: an all-zero `file_operations` is valid: no callbacks.
-            fops: unsafe { core::mem::zeroed() },
-            real: core::ptr::null(),
-            target,
-        },
-        GFP_KERNEL_ACCOUNT,
-    )?;
+    // Allocated first, when a table may have to be made: nothing may fail
+    // once the driver is open.
+    let spare = if slot.table().is_none() || slot.open_files.load(Ordering::Acquire) == 0 {
+        Some(KBox::new(
+            ProxyTable {
+                // SAFETY: an all-zero `file_operations` is valid.
+                fops: unsafe { core::mem::zeroed() },
+                real: core::ptr::null(),
+                retired: None,
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?)
+    } else {
+        None
+    };
     // SAFETY: do_dentry_open() holds a reference on this module (its
     // `fops_get(i_fop)`), so taking another cannot race with unloading.
     unsafe { ffi::__module_get(this_module()) };
@@ -124,16 +255,21 @@ pub(crate) fn open_host(file: &File, forwarding: Forwarding, target: Arc<dyn Rev
     // SAFETY: chrdev_open() succeeded, so `f_op` is the driver's table,
     // with a reference on its owner; nobody else uses the file yet.
     let real = unsafe { (*raw).f_op };
-    let mut proxy = proxy;
-    proxy.real = real;
-    // SAFETY: `real` is the driver's live table (pinned by the reference).
-    proxy.fops = mirror(unsafe { &*real });
-    let proxy = KBox::into_raw(proxy);
-    // INVARIANT: `f_op` points at the first field of a `Proxy` whose
-    // `real` holds the reference chrdev_open() took; it owns our second
-    // module reference as its table's owner.
-    // SAFETY: the file is not yet visible to anyone else.
-    unsafe { (*raw).f_op = addr_of_mut!((*proxy).fops) };
+    match slot.install::<R>(real, spare) {
+        Some(fops) => {
+            // INVARIANT: the file counts in `open_files`; its `f_op`
+            // reference is our second module reference, and the driver's
+            // reference is dropped by the proxy's release.
+            // SAFETY: the file is not yet visible to anyone else.
+            unsafe { (*raw).f_op = fops };
+        }
+        None => {
+            // Left as the driver's own file, which __fput() balances.
+            pr_warn!("a driver gave two tables for one device number: file not revocable\n");
+            // SAFETY: taken above; the mount still pins the module.
+            unsafe { ffi::module_put(this_module()) };
+        }
+    }
     Ok(())
 }
 
@@ -141,86 +277,75 @@ fn this_module() -> *mut ffi::module {
     addr_of_mut!(ffi::__this_module)
 }
 
-/// The per-open proxy of a driver's file operations.
-///
-/// # Invariants
-///
-/// - `fops` is the table the file's `f_op` points at (it is the first
-///   field, so `f_op` is also the `Proxy`); it holds forwarders for what
-///   `real` has, its owner is this module and it owns one reference on it.
-/// - `real` is the driver's table after its open; the proxy owns the
-///   reference on `real->owner` that chrdev_open() took.
-/// - The value lives from the end of the file's open to its release.
-#[repr(C)]
-struct Proxy {
-    fops: ffi::file_operations,
-    real: *const ffi::file_operations,
-    target: Arc<dyn Revocable>,
-}
-
-/// The table `f_op` points at between the proxy's release and __fput()'s
-/// `fops_put(f_op)`: only its owner is read, to drop the reference the
-/// proxy's table owned.
-const RELEASED: ffi::file_operations = {
-    // SAFETY: an all-zero `file_operations` is valid: no callbacks.
-    let mut fops: ffi::file_operations = unsafe { core::mem::zeroed() };
-    fops.owner = addr_of_mut!(ffi::__this_module);
-    fops
-};
-
 /// A table with a forwarder for every operation `real` has (and always
 /// poll, ioctl and release, so that a removed node can say so).
-fn mirror(real: &ffi::file_operations) -> ffi::file_operations {
+fn mirror<R: Resolve>(real: &ffi::file_operations) -> ffi::file_operations
+where
+    R::Target: ProxyTarget,
+{
     // SAFETY: an all-zero `file_operations` is valid: no callbacks.
     let mut fops: ffi::file_operations = unsafe { core::mem::zeroed() };
     fops.owner = this_module();
     fops.fop_flags = real.fop_flags;
-    fops.llseek = real.llseek.and(Some(llseek as _));
-    fops.read = real.read.and(Some(read as _));
-    fops.write = real.write.and(Some(write as _));
-    fops.read_iter = real.read_iter.and(Some(read_iter as _));
-    fops.write_iter = real.write_iter.and(Some(write_iter as _));
-    fops.poll = Some(poll_proxy);
-    fops.unlocked_ioctl = Some(ioctl);
-    fops.compat_ioctl = real.compat_ioctl.and(Some(compat_ioctl as _));
-    fops.mmap = real.mmap.and(Some(mmap as _));
-    fops.flush = real.flush.and(Some(flush as _));
-    fops.release = Some(release);
-    fops.fsync = real.fsync.and(Some(fsync as _));
-    fops.fasync = real.fasync.and(Some(fasync as _));
-    fops.get_unmapped_area = real.get_unmapped_area.and(Some(get_unmapped_area as _));
-    fops.splice_read = real.splice_read.and(Some(splice_read as _));
-    fops.splice_write = real.splice_write.and(Some(splice_write as _));
-    fops.splice_eof = real.splice_eof.and(Some(splice_eof as _));
-    fops.show_fdinfo = real.show_fdinfo.and(Some(show_fdinfo as _));
+    fops.llseek = real.llseek.and(Some(llseek::<R> as _));
+    fops.read = real.read.and(Some(read::<R> as _));
+    fops.write = real.write.and(Some(write::<R> as _));
+    fops.read_iter = real.read_iter.and(Some(read_iter::<R> as _));
+    fops.write_iter = real.write_iter.and(Some(write_iter::<R> as _));
+    fops.poll = Some(poll_proxy::<R>);
+    fops.unlocked_ioctl = Some(ioctl::<R>);
+    fops.compat_ioctl = real.compat_ioctl.and(Some(compat_ioctl::<R> as _));
+    fops.mmap = real.mmap.and(Some(mmap::<R> as _));
+    fops.flush = real.flush.and(Some(flush::<R> as _));
+    fops.release = Some(release::<R>);
+    fops.fsync = real.fsync.and(Some(fsync::<R> as _));
+    fops.fasync = real.fasync.and(Some(fasync::<R> as _));
+    fops.get_unmapped_area = real
+        .get_unmapped_area
+        .and(Some(get_unmapped_area::<R> as _));
+    fops.splice_read = real.splice_read.and(Some(splice_read::<R> as _));
+    fops.splice_write = real.splice_write.and(Some(splice_write::<R> as _));
+    fops.splice_eof = real.splice_eof.and(Some(splice_eof::<R> as _));
+    fops.show_fdinfo = real.show_fdinfo.and(Some(show_fdinfo::<R> as _));
     fops
 }
 
-/// The proxy of `file`.
+/// The device's revocation state and proxy table, for an open proxied
+/// file of it.
 ///
 /// # Safety
 ///
-/// `file` is an open file whose `f_op` is a proxy table (the callbacks
-/// below are installed only there), valid for `'a`.
-unsafe fn proxy<'a>(file: *mut ffi::file) -> &'a Proxy {
-    // SAFETY: `f_op` points at the first field of a live `Proxy`
-    // (type invariant), which `repr(C)` places at its start.
-    unsafe { &*(*file).f_op.cast::<Proxy>() }
+/// `file` is an open file of a node of kind `R` that `open_host` proxied,
+/// valid for `'a` (a callback of the file's table is running).
+unsafe fn parts<'a, R: Resolve>(file: *mut ffi::file) -> Option<(&'a dyn Revocable, &'a ProxyTable)>
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: an open file's `f_inode` is its live inode, of kind `R`.
+    let target = unsafe { R::resolve((*file).f_inode) };
+    // Always `Some` for a proxied file: its device is a pass-through one,
+    // with a table while the file counts in `open_files`.
+    let (revocable, slot) = target.passthrough()?;
+    Some((revocable, slot.table()?))
 }
 
 /// The driver's table of `file`, or `ENODEV` once its node is removed.
 ///
 /// # Safety
 ///
-/// As for [`proxy`].
-unsafe fn live<'a>(file: *mut ffi::file) -> Result<&'a ffi::file_operations> {
+/// As for [`parts`].
+unsafe fn live<'a, R: Resolve>(file: *mut ffi::file) -> Result<&'a ffi::file_operations>
+where
+    R::Target: ProxyTarget,
+{
     // SAFETY: guaranteed by the caller.
-    let proxy = unsafe { proxy::<'a>(file) };
-    if proxy.target.is_revoked() {
+    let (revocable, table) = unsafe { parts::<R>(file) }.ok_or(ENODEV)?;
+    if revocable.is_revoked() {
         return Err(ENODEV);
     }
-    // SAFETY: `real` is pinned by the proxy's reference (type invariant).
-    Ok(unsafe { &*proxy.real })
+    // SAFETY: `real` is pinned by the file's driver reference (type
+    // invariant of `ProxyTable`).
+    Ok(unsafe { &*table.real })
 }
 
 /// `-errno` as the signed integer a file operation returns.
@@ -232,9 +357,9 @@ fn neg<T: From<i16>>(e: Error) -> T {
 /// Forwards to `op` of the live driver table of `file`.
 macro_rules! forward {
     ($file:expr, $op:ident, |$f:ident| $call:expr) => {
-        // SAFETY: the VFS calls a proxy callback only with an open file
-        // whose `f_op` is the proxy table holding it.
-        match unsafe { live($file) } {
+        // SAFETY: the forwarders are installed only in proxy tables, so
+        // the VFS calls them only with an open file that open_host proxied.
+        match unsafe { live::<R>($file) } {
             // Present: the proxy table has this forwarder only then.
             Ok(real) => match real.$op {
                 // SAFETY: the driver's own callback, called as the VFS
@@ -251,8 +376,11 @@ macro_rules! forward {
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn llseek(file: *mut ffi::file, offset: i64, whence: c_int) -> i64 {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn llseek<R: Resolve>(file: *mut ffi::file, offset: i64, whence: c_int) -> i64
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, llseek, |f| f(file, offset, whence))
 }
 
@@ -260,8 +388,16 @@ unsafe extern "C" fn llseek(file: *mut ffi::file, offset: i64, whence: c_int) ->
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn read(file: *mut ffi::file, buf: *mut u8, len: usize, pos: *mut i64) -> isize {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn read<R: Resolve>(
+    file: *mut ffi::file,
+    buf: *mut u8,
+    len: usize,
+    pos: *mut i64,
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, read, |f| f(file, buf, len, pos))
 }
 
@@ -269,13 +405,16 @@ unsafe extern "C" fn read(file: *mut ffi::file, buf: *mut u8, len: usize, pos: *
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn write(
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn write<R: Resolve>(
     file: *mut ffi::file,
     buf: *const u8,
     len: usize,
     pos: *mut i64,
-) -> isize {
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, write, |f| f(file, buf, len, pos))
 }
 
@@ -283,8 +422,11 @@ unsafe extern "C" fn write(
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn read_iter(iocb: *mut ffi::kiocb, iter: *mut ffi::iov_iter) -> isize {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn read_iter<R: Resolve>(iocb: *mut ffi::kiocb, iter: *mut ffi::iov_iter) -> isize
+where
+    R::Target: ProxyTarget,
+{
     // SAFETY: the VFS passes a live kiocb of an open file.
     let file = unsafe { (*iocb).ki_filp };
     forward!(file, read_iter, |f| f(iocb, iter))
@@ -294,8 +436,14 @@ unsafe extern "C" fn read_iter(iocb: *mut ffi::kiocb, iter: *mut ffi::iov_iter) 
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn write_iter(iocb: *mut ffi::kiocb, iter: *mut ffi::iov_iter) -> isize {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn write_iter<R: Resolve>(
+    iocb: *mut ffi::kiocb,
+    iter: *mut ffi::iov_iter,
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     // SAFETY: the VFS passes a live kiocb of an open file.
     let file = unsafe { (*iocb).ki_filp };
     forward!(file, write_iter, |f| f(iocb, iter))
@@ -309,19 +457,27 @@ const DEFAULT_POLLMASK: u32 = poll::IN | poll::OUT | poll::RDNORM | poll::WRNORM
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn poll_proxy(file: *mut ffi::file, table: *mut ffi::poll_table_struct) -> u32 {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    let proxy = unsafe { proxy(file) };
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn poll_proxy<R: Resolve>(
+    file: *mut ffi::file,
+    table: *mut ffi::poll_table_struct,
+) -> u32
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    let Some((revocable, proxy)) = (unsafe { parts::<R>(file) }) else {
+        return poll::ERR | poll::HUP;
+    };
     // Registered before the check, so that a revocation in between still
     // wakes this poller, which then sees it.
-    // SAFETY: both come from this call of the VFS, which they outlive not.
+    // SAFETY: both come from this call of the VFS and live on its stack.
     let (file_ref, table_ref) = unsafe { (File::from_raw(file), PollTable::from_raw(table)) };
-    proxy.target.poll_wait(&file_ref, &table_ref);
-    if proxy.target.is_revoked() {
+    revocable.poll_wait(&file_ref, &table_ref);
+    if revocable.is_revoked() {
         return poll::ERR | poll::HUP;
     }
-    // SAFETY: pinned by the proxy's reference (type invariant).
+    // SAFETY: pinned by the file's driver reference (type invariant).
     match unsafe { (*proxy.real).poll } {
         // SAFETY: the driver's own callback, with the VFS's arguments.
         Some(f) => unsafe { f(file, table) },
@@ -333,10 +489,13 @@ unsafe extern "C" fn poll_proxy(file: *mut ffi::file, table: *mut ffi::poll_tabl
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn ioctl(file: *mut ffi::file, cmd: c_uint, arg: usize) -> isize {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    match unsafe { live(file) } {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn ioctl<R: Resolve>(file: *mut ffi::file, cmd: c_uint, arg: usize) -> isize
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    match unsafe { live::<R>(file) } {
         Ok(real) => match real.unlocked_ioctl {
             // SAFETY: the driver's own callback, with the VFS's arguments.
             Some(f) => unsafe { f(file, cmd, arg) },
@@ -351,8 +510,15 @@ unsafe extern "C" fn ioctl(file: *mut ffi::file, cmd: c_uint, arg: usize) -> isi
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn compat_ioctl(file: *mut ffi::file, cmd: c_uint, arg: usize) -> isize {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn compat_ioctl<R: Resolve>(
+    file: *mut ffi::file,
+    cmd: c_uint,
+    arg: usize,
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, compat_ioctl, |f| f(file, cmd, arg))
 }
 
@@ -360,8 +526,11 @@ unsafe extern "C" fn compat_ioctl(file: *mut ffi::file, cmd: c_uint, arg: usize)
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn mmap(file: *mut ffi::file, vma: *mut ffi::vm_area_struct) -> c_int {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn mmap<R: Resolve>(file: *mut ffi::file, vma: *mut ffi::vm_area_struct) -> c_int
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, mmap, |f| f(file, vma))
 }
 
@@ -370,10 +539,13 @@ unsafe extern "C" fn mmap(file: *mut ffi::file, vma: *mut ffi::vm_area_struct) -
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn flush(file: *mut ffi::file, id: ffi::fl_owner_t) -> c_int {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    match unsafe { live(file) } {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn flush<R: Resolve>(file: *mut ffi::file, id: ffi::fl_owner_t) -> c_int
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    match unsafe { live::<R>(file) } {
         Ok(real) => match real.flush {
             // SAFETY: the driver's own callback, with the VFS's arguments.
             Some(f) => unsafe { f(file, id) },
@@ -387,8 +559,16 @@ unsafe extern "C" fn flush(file: *mut ffi::file, id: ffi::fl_owner_t) -> c_int {
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn fsync(file: *mut ffi::file, start: i64, end: i64, datasync: c_int) -> c_int {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn fsync<R: Resolve>(
+    file: *mut ffi::file,
+    start: i64,
+    end: i64,
+    datasync: c_int,
+) -> c_int
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, fsync, |f| f(file, start, end, datasync))
 }
 
@@ -398,14 +578,19 @@ unsafe extern "C" fn fsync(file: *mut ffi::file, start: i64, end: i64, datasync:
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn fasync(fd: c_int, file: *mut ffi::file, on: c_int) -> c_int {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    let proxy = unsafe { proxy(file) };
-    if on != 0 && proxy.target.is_revoked() {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn fasync<R: Resolve>(fd: c_int, file: *mut ffi::file, on: c_int) -> c_int
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    let Some((revocable, proxy)) = (unsafe { parts::<R>(file) }) else {
+        return neg(ENODEV);
+    };
+    if on != 0 && revocable.is_revoked() {
         return neg(ENODEV);
     }
-    // SAFETY: pinned by the proxy's reference (type invariant).
+    // SAFETY: pinned by the file's driver reference (type invariant).
     match unsafe { (*proxy.real).fasync } {
         // SAFETY: the driver's own callback, with the VFS's arguments.
         Some(f) => unsafe { f(fd, file, on) },
@@ -417,16 +602,19 @@ unsafe extern "C" fn fasync(fd: c_int, file: *mut ffi::file, on: c_int) -> c_int
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn get_unmapped_area(
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn get_unmapped_area<R: Resolve>(
     file: *mut ffi::file,
     addr: usize,
     len: usize,
     pgoff: usize,
     flags: usize,
-) -> usize {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    match unsafe { live(file) } {
+) -> usize
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    match unsafe { live::<R>(file) } {
         Ok(real) => match real.get_unmapped_area {
             // SAFETY: the driver's own callback, with the VFS's arguments.
             Some(f) => unsafe { f(file, addr, len, pgoff, flags) },
@@ -446,14 +634,17 @@ fn errno_ulong(e: Error) -> usize {
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn splice_read(
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn splice_read<R: Resolve>(
     file: *mut ffi::file,
     pos: *mut i64,
     pipe: *mut ffi::pipe_inode_info,
     len: usize,
     flags: c_uint,
-) -> isize {
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, splice_read, |f| f(file, pos, pipe, len, flags))
 }
 
@@ -461,14 +652,17 @@ unsafe extern "C" fn splice_read(
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn splice_write(
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn splice_write<R: Resolve>(
     pipe: *mut ffi::pipe_inode_info,
     file: *mut ffi::file,
     pos: *mut i64,
     len: usize,
     flags: c_uint,
-) -> isize {
+) -> isize
+where
+    R::Target: ProxyTarget,
+{
     forward!(file, splice_write, |f| f(pipe, file, pos, len, flags))
 }
 
@@ -476,10 +670,13 @@ unsafe extern "C" fn splice_write(
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn splice_eof(file: *mut ffi::file) {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    if let Ok(real) = unsafe { live(file) } {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn splice_eof<R: Resolve>(file: *mut ffi::file)
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    if let Ok(real) = unsafe { live::<R>(file) } {
         if let Some(f) = real.splice_eof {
             // SAFETY: the driver's own callback, with the VFS's arguments.
             unsafe { f(file) };
@@ -491,10 +688,13 @@ unsafe extern "C" fn splice_eof(file: *mut ffi::file) {
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn show_fdinfo(m: *mut ffi::seq_file, file: *mut ffi::file) {
-    // SAFETY: the VFS calls this with an open file whose `f_op` is a proxy.
-    if let Ok(real) = unsafe { live(file) } {
+/// Called by the VFS with an open file that `open_host` proxied.
+unsafe extern "C" fn show_fdinfo<R: Resolve>(m: *mut ffi::seq_file, file: *mut ffi::file)
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the VFS calls this with an open file that open_host proxied.
+    if let Ok(real) = unsafe { live::<R>(file) } {
         if let Some(f) = real.show_fdinfo {
             // SAFETY: the driver's own callback, with the VFS's arguments.
             unsafe { f(m, file) };
@@ -502,29 +702,38 @@ unsafe extern "C" fn show_fdinfo(m: *mut ffi::seq_file, file: *mut ffi::file) {
     }
 }
 
-/// The last close: the driver's release always runs, revoked or not.
+/// The last close: the driver's release always runs, revoked or not. It
+/// may be called with `f_op` no longer ours (ALSA's disconnect swaps it and
+/// calls us from its own release), so nothing here reads or writes `f_op`:
+/// whoever holds the `f_op` reference drops it.
 ///
 /// # Safety
 ///
-/// Called by the VFS with an open file whose `f_op` is a proxy table.
-unsafe extern "C" fn release(inode: *mut ffi::inode, file: *mut ffi::file) -> c_int {
-    // SAFETY: __fput() calls this once, with the open file whose `f_op` is
-    // the proxy made for it; nothing else uses the file any more.
-    let proxy = unsafe { KBox::from_raw((*file).f_op.cast_mut().cast::<Proxy>()) };
-    let real = proxy.real;
-    // SAFETY: pinned by the proxy's reference (type invariant).
+/// Called once per file by __fput() (or by a driver that swapped `f_op`
+/// and kept our table) with the open file that open_host proxied.
+unsafe extern "C" fn release<R: Resolve>(inode: *mut ffi::inode, file: *mut ffi::file) -> c_int
+where
+    R::Target: ProxyTarget,
+{
+    // SAFETY: the inode of the file being released, of kind `R`.
+    let target = unsafe { R::resolve(inode) };
+    let Some((_, slot)) = target.passthrough() else {
+        return 0;
+    };
+    let Some(table) = slot.table() else {
+        return 0;
+    };
+    let real = table.real;
+    // SAFETY: pinned by the file's driver reference (type invariant).
     let ret = match unsafe { (*real).release } {
         // SAFETY: the driver's own callback, with the VFS's arguments.
         Some(f) => unsafe { f(inode, file) },
         None => 0,
     };
-    // The proxy's module reference passes to the stub, which __fput()'s
-    // fops_put() drops after we have returned.
-    // SAFETY: the file is ours alone during release.
-    unsafe { (*file).f_op = &RELEASED };
-    drop(proxy);
-    // fops_put(real): the driver's reference the proxy owned.
-    // SAFETY: `real` is still pinned by that reference, dropped here.
+    // fops_put(real): the driver reference the file held.
+    // SAFETY: `real` is pinned by that reference until here.
     unsafe { ffi::module_put((*real).owner) };
+    // From here the table may be retired (it stays allocated).
+    slot.open_files.fetch_sub(1, Ordering::AcqRel);
     ret
 }

@@ -79,10 +79,12 @@ struct devnsfs_device {
  *   ENOMEM      out of memory (or the memory cgroup's limit)
  *   EPERM       "host" without CAP_MKNOD in the initial user namespace,
  *               or a device cgroup that does not allow mknod of that
- *               number; "kvm" while the module parameter kvm_class is 0
+ *               number; "tun", "fuse", "kvm" while the module parameter
+ *               tun_class, fuse_class or kvm_class is 0 (kvm_class is 0
+ *               unless the host sets it)
  *   ENXIO       "tun", "fuse", "kvm": the driver is neither built in nor
- *               loaded (devnsfs loads no module)
- *   EINVAL      "host": @major above 4095 or @minor above 2^20 - 1
+ *               loaded (devnsfs loads no module for them)
+ *   EINVAL      "host": @major 0 or above 4095, or @minor above 2^20 - 1
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name
  * DEVNSFS_IOC_REMOVE:
@@ -108,10 +110,12 @@ struct devnsfs_device {
  * (tty 5:0, tun 10:200, fuse 10:229, kvm 10:232, host: the number given),
  * after the usual checks of mode, owner and the opener's device cgroup
  * with the host number; opening a "host" node without a driver gives
- * ENXIO. Files of "host", "tun" and "kvm" nodes are proxied: once the node
- * is removed (REMOVE or unlink), every later call on them fails with
- * ENODEV (poll: POLLERR | POLLHUP) and close succeeds. "tty" and "fuse"
- * files are the driver's own: removal stops new opens only.
+ * ENXIO, and opening a "tun", "fuse" or "kvm" node whose driver has been
+ * unloaded gives ENXIO too. Files of "host", "tun" and "kvm" nodes are
+ * proxied: once the node is removed (REMOVE or unlink), every later call
+ * on them fails with ENODEV (poll: POLLERR | POLLHUP) and close succeeds.
+ * "tty" and "fuse" files, and a "host" node's files when a tty driver
+ * serves its number, are the driver's own: removal stops new opens only.
  */
 
 /*
