@@ -88,10 +88,3 @@ pub(crate) fn devcgroup_may_mknod(major: u32, minor: u32) -> Result {
     // SAFETY: checks the current task's cgroup; always valid.
     kernel::error::to_result(unsafe { ffi::devnsfs_devcgroup_may_mknod(major, minor) })
 }
-
-/// Whether a tty driver serves the character device `major:minor` (every
-/// number of major 5: /dev/tty, the console, ptmx). Loads nothing.
-pub(crate) fn is_tty(major: u32, minor: u32) -> bool {
-    // SAFETY: looks the number up among the registered tty drivers.
-    unsafe { ffi::devnsfs_is_tty(major, minor) }
-}

@@ -84,17 +84,14 @@ impl HostDevice {
     /// How a file being opened on the node is to be forwarded, after the
     /// checks of an open: `ENODEV` once removed; `ENXIO` if a self-service
     /// class's driver has gone (opening its number could load the module
-    /// again, on the opener's behalf). A tty is never proxied (see
-    /// `tty`), whatever class reached it.
+    /// again, on the opener's behalf). The proxy itself never proxies a
+    /// tty (see `tty`), whatever class reached it.
     pub(crate) fn open_forwarding(&self) -> Result<Forwarding> {
         if self.is_revoked() {
             return Err(ENODEV);
         }
         if let Some(symbol) = self.driver {
             require_driver(symbol)?;
-        }
-        if self.forwarding == Forwarding::Proxied && sys::is_tty(self.major, self.minor) {
-            return Ok(Forwarding::Direct);
         }
         Ok(self.forwarding)
     }

@@ -31,7 +31,7 @@
 //!   and its mount, so the superblock and devnsfs (sget_fc() takes
 //!   get_filesystem()): code and tables here never go while a file is open.
 
-use super::{file::Resolve, poll, File, PollTable};
+use super::{file::Resolve, poll, File, PollTable, MINOR_BITS};
 use crate::ffi;
 use core::{
     ffi::{c_int, c_uint},
@@ -72,6 +72,9 @@ pub(crate) enum Forwarding {
 /// initialises, so node creation records it here (`learn_chrdev_fops`)
 /// before any pass-through node can be opened (every instance makes its
 /// control node first).
+/// The minor bits of a `dev_t`.
+const MINOR_MASK: u32 = (1 << MINOR_BITS) - 1;
+
 static CHRDEV_FOPS: AtomicPtr<ffi::file_operations> = AtomicPtr::new(null_mut());
 
 /// Records `def_chr_fops` from `inode`, just initialised by
@@ -108,9 +111,9 @@ struct ProxyTable {
 ///
 /// # Invariants
 ///
-/// `current` is null or a table made by `KBox::into_raw`, owned by the
-/// slot; while `open_files` is not zero it is the table of every open
-/// proxied file and does not change.
+/// `current` and `spare` are null or tables made by `KBox::into_raw`,
+/// owned by the slot; while `open_files` is not zero `current` is the
+/// table of every open proxied file and does not change.
 #[pin_data(PinnedDrop)]
 pub(crate) struct ProxySlot {
     current: AtomicPtr<ProxyTable>,
@@ -119,6 +122,10 @@ pub(crate) struct ProxySlot {
     /// Serialises installing a table (opens; not the calls).
     #[pin]
     install: Mutex<()>,
+    /// A blank table for the next open that may need one, so that opening
+    /// and closing in a loop allocates nothing; null or from
+    /// `KBox::into_raw`, owned by the slot.
+    spare: AtomicPtr<ProxyTable>,
 }
 
 // SAFETY: the tables are immutable once installed and point at static
@@ -133,6 +140,7 @@ impl ProxySlot {
             current: AtomicPtr::new(null_mut()),
             open_files: AtomicUsize::new(0),
             install <- new_mutex!((), "ProxySlot::install"),
+            spare: AtomicPtr::new(null_mut()),
         })
     }
 
@@ -144,16 +152,53 @@ impl ProxySlot {
         (!table.is_null()).then(|| unsafe { &*table })
     }
 
-    /// Makes the table for driver table `real` the device's, if it can:
-    /// the current one if it is for `real`; else `spare`, which retires
-    /// the current one if no proxied file uses it. `None` if another
-    /// driver table is in use (a driver that hands out different tables
-    /// for one number).
+    /// A blank table: the spare kept from an earlier open, or a new one.
+    fn take_spare(&self) -> Result<KBox<ProxyTable>> {
+        let spare = self.spare.swap(null_mut(), Ordering::AcqRel);
+        if !spare.is_null() {
+            // SAFETY: the slot's spare came from `KBox::into_raw` and was
+            // just taken out of the slot, so it is ours alone.
+            return Ok(unsafe { KBox::from_raw(spare) });
+        }
+        Ok(KBox::new(
+            ProxyTable {
+                // SAFETY: an all-zero `file_operations` is valid.
+                fops: unsafe { core::mem::zeroed() },
+                real: core::ptr::null(),
+                retired: None,
+            },
+            GFP_KERNEL_ACCOUNT,
+        )?)
+    }
+
+    /// Keeps an unused blank table for the next open (or frees it).
+    fn keep_spare(&self, spare: Option<KBox<ProxyTable>>) {
+        let Some(spare) = spare else {
+            return;
+        };
+        let spare = KBox::into_raw(spare);
+        if self
+            .spare
+            .compare_exchange(null_mut(), spare, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            // SAFETY: not stored: still ours alone.
+            drop(unsafe { KBox::from_raw(spare) });
+        }
+    }
+
+    /// Makes the table for driver table `real` of device `devt` the
+    /// device's, if the file may be proxied: the current table if it is
+    /// for `real`; else, unless `devt` is a tty, `spare`, which retires
+    /// the current table if no proxied file uses it. Otherwise the file
+    /// stays the driver's (`Direct`): a tty, or a driver that hands out
+    /// two tables for one number at once.
     fn install<R: Resolve>(
         &self,
         real: *const ffi::file_operations,
+        devt: u32,
         spare: Option<KBox<ProxyTable>>,
-    ) -> Option<*const ffi::file_operations>
+    ) -> Installed
     where
         R::Target: ProxyTarget,
     {
@@ -162,14 +207,23 @@ impl ProxySlot {
         // SAFETY: owned by the slot (type invariant); not freed while we
         // hold the install lock.
         if !current.is_null() && unsafe { (*current).real } == real {
+            self.keep_spare(spare);
             self.open_files.fetch_add(1, Ordering::AcqRel);
             // SAFETY: as above.
-            return Some(unsafe { addr_of_mut!((*current).fops) });
+            return Installed::Proxied(unsafe { addr_of_mut!((*current).fops) });
         }
-        if !current.is_null() && self.open_files.load(Ordering::Acquire) != 0 {
-            return None;
+        // A driver table not seen yet: is it the tty layer's? (Once a table
+        // is known not to be, its later files skip the tty_mutex.)
+        // SAFETY: looks the number up among the tty drivers.
+        if unsafe { ffi::devnsfs_is_tty(devt >> MINOR_BITS, devt & MINOR_MASK) } {
+            self.keep_spare(spare);
+            return Installed::Direct { warn: false };
         }
-        let mut table = spare?;
+        let Some(mut table) =
+            spare.filter(|_| current.is_null() || self.open_files.load(Ordering::Acquire) == 0)
+        else {
+            return Installed::Direct { warn: true };
+        };
         // SAFETY: `real` is the driver's live table, pinned by the
         // reference of the file being opened.
         table.fops = mirror::<R>(unsafe { &*real });
@@ -183,18 +237,30 @@ impl ProxySlot {
         self.current.store(table, Ordering::Release);
         self.open_files.fetch_add(1, Ordering::AcqRel);
         // SAFETY: just made.
-        Some(unsafe { addr_of_mut!((*table).fops) })
+        Installed::Proxied(unsafe { addr_of_mut!((*table).fops) })
     }
+}
+
+/// What `ProxySlot::install` decided for a file.
+enum Installed {
+    /// Proxied: its `f_op` becomes this table.
+    Proxied(*const ffi::file_operations),
+    /// Left as the driver's own file; `warn` if a proxy was wanted.
+    Direct { warn: bool },
 }
 
 #[pinned_drop]
 impl PinnedDrop for ProxySlot {
     fn drop(self: Pin<&mut Self>) {
-        let current = self.current.load(Ordering::Acquire);
-        if !current.is_null() {
-            // SAFETY: owned by the slot (type invariant); the device goes
-            // after its last file, so nothing uses the tables any more.
-            drop(unsafe { KBox::from_raw(current) });
+        for table in [
+            self.current.load(Ordering::Acquire),
+            self.spare.load(Ordering::Acquire),
+        ] {
+            if !table.is_null() {
+                // SAFETY: owned by the slot (type invariants); the device
+                // goes after its last file, so nothing uses them any more.
+                drop(unsafe { KBox::from_raw(table) });
+            }
         }
     }
 }
@@ -223,18 +289,11 @@ where
         // file being opened and its inode.
         return to_result(unsafe { chrdev_open(inode, raw) });
     }
-    // Allocated first, when a table may have to be made: nothing may fail
-    // once the driver is open.
+    // Taken first, when a table may have to be made: nothing may fail
+    // once the driver is open. With a proxied file open, the driver (held
+    // by it) cannot have been replaced, so the current table will do.
     let spare = if slot.table().is_none() || slot.open_files.load(Ordering::Acquire) == 0 {
-        Some(KBox::new(
-            ProxyTable {
-                // SAFETY: an all-zero `file_operations` is valid.
-                fops: unsafe { core::mem::zeroed() },
-                real: core::ptr::null(),
-                retired: None,
-            },
-            GFP_KERNEL_ACCOUNT,
-        )?)
+        Some(slot.take_spare()?)
     } else {
         None
     };
@@ -255,17 +314,21 @@ where
     // SAFETY: chrdev_open() succeeded, so `f_op` is the driver's table,
     // with a reference on its owner; nobody else uses the file yet.
     let real = unsafe { (*raw).f_op };
-    match slot.install::<R>(real, spare) {
-        Some(fops) => {
+    // SAFETY: the inode being opened is live; its number never changes.
+    let devt = unsafe { (*inode).i_rdev };
+    match slot.install::<R>(real, devt, spare) {
+        Installed::Proxied(fops) => {
             // INVARIANT: the file counts in `open_files`; its `f_op`
             // reference is our second module reference, and the driver's
             // reference is dropped by the proxy's release.
             // SAFETY: the file is not yet visible to anyone else.
             unsafe { (*raw).f_op = fops };
         }
-        None => {
+        Installed::Direct { warn } => {
+            if warn {
+                pr_warn!("a driver gave two tables for one device number: file not revocable\n");
+            }
             // Left as the driver's own file, which __fput() balances.
-            pr_warn!("a driver gave two tables for one device number: file not revocable\n");
             // SAFETY: taken above; the mount still pins the module.
             unsafe { ffi::module_put(this_module()) };
         }
