@@ -38,7 +38,9 @@ bool devnsfs_d_mountpoint(const struct dentry *dentry);
 void devnsfs_dont_mount(struct dentry *dentry);
 struct dentry *devnsfs_lookup_noperm(struct dentry *dir, const unsigned char *name, u32 len);
 void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode);
+bool devnsfs_d_unhashed(const struct dentry *dentry);
 void devnsfs_annotate_dir(struct inode *inode);
+void devnsfs_dir_changed(struct inode *dir);
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
 int devnsfs_devcgroup_may_mknod(u32 major, u32 minor);
 
