@@ -414,6 +414,24 @@ TEST_F(inst, only_devnsfs_changes_subdirectories)
 	ASSERT_LIST("", "a devns-control dri ");
 }
 
+/* A pass-through class lives in directories as the host's node does. */
+TEST_F(inst, net_tun_as_on_the_host)
+{
+	struct stat st;
+	int fd;
+
+	ASSERT_EQ(0, ctl_add(self->ctl, "net/tun", "tun", NULL));
+	ASSERT_EQ(0, lstat(P("net/tun"), &st));
+	EXPECT_TRUE(S_ISCHR(st.st_mode));
+	EXPECT_EQ(makedev(10, 200), st.st_rdev);
+	fd = open(P("net/tun"), O_RDWR | O_CLOEXEC);
+	EXPECT_GE(fd, 0) TH_LOG("open net/tun: %s", strerror(errno));
+	ASSERT_EQ(0, ctl_remove(self->ctl, "net/tun"));
+	ASSERT_GONE("net");
+	if (fd >= 0)
+		close(fd);
+}
+
 /* A mount on a directory keeps it (and so its ancestors) when it empties. */
 TEST_F(inst, a_mounted_directory_is_not_pruned)
 {
