@@ -172,7 +172,7 @@ TEST_F(inst, nonzero_flags_or_reserved_fields_are_einval)
 TEST_F(inst, bad_names_are_einval)
 {
 	static const char * const bad[] = {
-		"", ".", "..", "devns-control", "a/b", "a b", "tab\t", "caf\xc3\xa9",
+		"", ".", "..", "devns-control", "a/", "a b", "tab\t", "caf\xc3\xa9",
 		"semi;colon", "star*", "new\nline",
 	};
 	struct devnsfs_device d;

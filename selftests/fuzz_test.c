@@ -224,17 +224,56 @@ static bool seen_once(struct model *m, uint32_t major, uint32_t minor)
 	return true;
 }
 
-/* The kernel's rule for names (include/uapi/linux/devnsfs.h). */
+/*
+ * The kernel's rule for names (include/uapi/linux/devnsfs.h): a relative
+ * path of components separated by single '/', each of name_chars and not
+ * "." or "..", the first not the control node's name.
+ */
 static bool name_valid(const char *field)
 {
-	size_t len = strnlen(field, DEVNSFS_NAME_MAX), i;
+	size_t len = strnlen(field, DEVNSFS_NAME_MAX), i, start = 0, n;
 
-	if (len == 0 || len == DEVNSFS_NAME_MAX)
+	if (len == DEVNSFS_NAME_MAX)
 		return false;
-	for (i = 0; i < len; i++)
-		if (!strchr(name_chars, field[i]))
+	for (i = 0; i <= len; i++) {
+		if (i < len && field[i] != '/') {
+			if (!strchr(name_chars, field[i]))
+				return false;
+			continue;
+		}
+		n = i - start;
+		if (n == 0 || (n == 1 && field[start] == '.') ||
+		    (n == 2 && !strncmp(field + start, "..", 2)))
 			return false;
-	return strcmp(field, ".") && strcmp(field, "..") && strcmp(field, DEVNSFS_CONTROL_NAME);
+		if (start == 0 && n == strlen(DEVNSFS_CONTROL_NAME) &&
+		    !strncmp(field, DEVNSFS_CONTROL_NAME, n))
+			return false;
+		start = i + 1;
+	}
+	return true;
+}
+
+/*
+ * How a valid name stands to the devices of the model: 0 if free, EEXIST
+ * if it names a device or a directory (one on a device's path), ENOTDIR if
+ * a device is where a directory on its own path should be. Directories
+ * exist exactly while a device is below them: the fuzzer mounts nothing on
+ * them, so REMOVE always prunes.
+ */
+static int model_conflict(const struct model *m, const char *name)
+{
+	size_t len = strlen(name), elen;
+	int i;
+
+	for (i = 0; i < m->n; i++) {
+		elen = strlen(m->e[i].name);
+		if (!strcmp(m->e[i].name, name) ||
+		    (elen > len && !strncmp(m->e[i].name, name, len) && m->e[i].name[len] == '/'))
+			return EEXIST;
+		if (elen < len && !strncmp(m->e[i].name, name, elen) && name[elen] == '/')
+			return ENOTDIR;
+	}
+	return 0;
 }
 
 static int class_index(const char *field)
@@ -372,8 +411,15 @@ static void gen_name(struct rng *r, const struct model *m, char *field)
 	size_t len;
 
 	memset(field, 0, DEVNSFS_NAME_MAX);
-	if (k < 40 || (k < 60 && !m->n)) {
+	if (k < 30 || (k < 60 && !m->n)) {
 		snprintf(field, DEVNSFS_NAME_MAX, "d%u", below(r, POOL));
+	} else if (k < 40) {
+		/* Paths over the same few names: directories in the way of devices and back. */
+		if (below(r, 2))
+			snprintf(field, DEVNSFS_NAME_MAX, "d%u/d%u", below(r, 8), below(r, 8));
+		else
+			snprintf(field, DEVNSFS_NAME_MAX, "d%u/d%u/d%u", below(r, 8), below(r, 4),
+				 below(r, 4));
 	} else if (k < 60) {
 		memcpy(field, m->e[below(r, m->n)].name, DEVNSFS_NAME_MAX);
 	} else if (k < 72) {
@@ -520,8 +566,9 @@ static void predict(const struct model *m, unsigned long cmd, const struct devns
 
 	found = model_find(m, d->name);
 	if (add) {
-		if (found >= 0)
-			allow(v, EEXIST);
+		i = model_conflict(m, d->name);
+		if (i)
+			allow(v, i);
 		if (m->n >= (int)m->max)
 			allow(v, ENOSPC);
 		if (v->n)
@@ -598,16 +645,74 @@ static void dump(struct __test_metadata *_metadata, const void *p, size_t len)
 	}
 }
 
+/*
+ * Walks directory rel (relative to the instance's root dir, "" for the
+ * root): every node must be a device of the model at its path, every
+ * directory hold something. Returns the devices found, or -1.
+ */
+static int check_tree(struct __test_metadata *_metadata, const char *dir, const char *rel,
+		      const struct model *m, int *bad)
+{
+	char path[512], sub[320];
+	int i, n, found = 0, entries = 0;
+	struct dirent *e;
+	struct stat st;
+	DIR *dh;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, rel);
+	dh = opendir(path);
+	if (!dh)
+		return -1;
+	while ((e = readdir(dh))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		entries++;
+		if (!*rel && !strcmp(e->d_name, DEVNSFS_CONTROL_NAME))
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", e->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, sub);
+		if (lstat(path, &st)) {
+			TH_LOG("readdir lists %s, lstat fails", sub);
+			(*bad)++;
+			continue;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			n = check_tree(_metadata, dir, sub, m, bad);
+			if (n < 0) {
+				closedir(dh);
+				return -1;
+			}
+			found += n;
+			continue;
+		}
+		found++;
+		i = model_find(m, sub);
+		if (i < 0) {
+			TH_LOG("readdir lists %s, which the model lacks", sub);
+			(*bad)++;
+			continue;
+		}
+		if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(m->e[i].major, m->e[i].minor)) {
+			TH_LOG("%s: not the character device %u:%u", path, m->e[i].major,
+			       m->e[i].minor);
+			(*bad)++;
+		}
+	}
+	closedir(dh);
+	if (*rel && !entries) {
+		TH_LOG("directory %s is empty, not pruned", rel);
+		(*bad)++;
+	}
+	return found;
+}
+
 /* Compares the model with INFO of every name it knows and with readdir. */
 static int check_model(struct __test_metadata *_metadata, const char *dir, int ctl,
 		       const struct model *m)
 {
 	struct devnsfs_device d;
-	char name[DEVNSFS_NAME_MAX], path[512];
-	struct dirent *e;
-	struct stat st;
-	int i, listed = 0, bad = 0, ret;
-	DIR *dh;
+	char name[DEVNSFS_NAME_MAX];
+	int i, listed, bad = 0, ret;
 
 	for (i = 0; i < m->n; i++) {
 		const struct entry *x = &m->e[i];
@@ -633,31 +738,11 @@ static int check_model(struct __test_metadata *_metadata, const char *dir, int c
 			bad++;
 		}
 	}
-	dh = opendir(dir);
-	if (!dh)
+	listed = check_tree(_metadata, dir, "", m, &bad);
+	if (listed < 0)
 		return -1;
-	while ((e = readdir(dh))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
-		    !strcmp(e->d_name, DEVNSFS_CONTROL_NAME))
-			continue;
-		listed++;
-		i = model_find(m, e->d_name);
-		if (i < 0) {
-			TH_LOG("readdir lists %s, which the model lacks", e->d_name);
-			bad++;
-			continue;
-		}
-		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-		if (lstat(path, &st) || !S_ISCHR(st.st_mode) ||
-		    st.st_rdev != makedev(m->e[i].major, m->e[i].minor)) {
-			TH_LOG("%s: not the character device %u:%u", path, m->e[i].major,
-			       m->e[i].minor);
-			bad++;
-		}
-	}
-	closedir(dh);
 	if (listed != m->n) {
-		TH_LOG("readdir lists %d devices, the model has %d", listed, m->n);
+		TH_LOG("the tree holds %d devices, the model has %d", listed, m->n);
 		bad++;
 	}
 	return bad;
@@ -739,7 +824,9 @@ static int fuzz_unlink(struct rng *r, const char *dir, struct model *m, struct v
 		snprintf(name, sizeof(name), "%s", DEVNSFS_CONTROL_NAME);
 	v->n = 0;
 	i = model_find(m, name);
-	allow(v, !strcmp(name, DEVNSFS_CONTROL_NAME) ? EPERM : i < 0 ? ENOENT : 0);
+	/* Only devices in the root go by unlink(2); a directory is EISDIR. */
+	allow(v, !strcmp(name, DEVNSFS_CONTROL_NAME) || strchr(name, '/') ? EPERM :
+		 i >= 0 ? 0 : model_conflict(m, name) ? EISDIR : ENOENT);
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	if (unlink(path))
 		return errno;
@@ -838,6 +925,7 @@ TEST_F_TIMEOUT(ctl, control_abi_matches_the_model, 3000)
 	/* The mix reached every outcome the ABI has. */
 	EXPECT_LT(0, kinds[K_ADD].errs[0]);
 	EXPECT_LT(0, kinds[K_ADD].errs[EEXIST]);
+	EXPECT_LT(0, kinds[K_ADD].errs[ENOTDIR]);
 	EXPECT_LT(0, kinds[K_ADD].errs[ENOSPC]);
 	EXPECT_LT(0, kinds[K_ADD].errs[EOPNOTSUPP]);
 	EXPECT_LT(0, kinds[K_ADD].errs[EBADF]);

@@ -19,7 +19,7 @@ pub(crate) const NAME_MAX: usize = 64;
 /// The control node's name; no device may take it.
 pub(crate) const CONTROL_NAME: &[u8] = b"devns-control";
 
-/// A valid device (node) name.
+/// A valid device name: the path of its node from the instance's root.
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) struct Name {
     bytes: [u8; NAME_MAX],
@@ -27,22 +27,26 @@ pub(crate) struct Name {
 }
 
 impl Name {
-    /// Validates a NUL-terminated name field: 1 to 63 characters of
-    /// `[A-Za-z0-9._-]`, not "." or "..", not the control node's name.
+    /// Validates a NUL-terminated name field: a relative path of 1 to 63
+    /// bytes whose components, separated by single '/', are each 1 or more
+    /// characters of `[A-Za-z0-9._-]` other than "." and ".."; the first
+    /// is not the control node's name.
     pub(crate) fn parse(field: &[u8; NAME_MAX]) -> Result<Self> {
         let len = field.iter().position(|&b| b == 0).ok_or(EINVAL)?;
-        let name = &field[..len];
+        let name = field.get(..len).ok_or(EINVAL)?;
         let allowed = |b: &u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-');
-        if len == 0
-            || !name.iter().all(allowed)
-            || name == b"."
-            || name == b".."
-            || name == CONTROL_NAME
+        // An empty name is one empty component; a leading, trailing or
+        // doubled '/' makes another.
+        let valid = |part: &[u8]| {
+            !part.is_empty() && part.iter().all(allowed) && part != b"." && part != b".."
+        };
+        if !name.split(|&b| b == b'/').all(valid)
+            || name.split(|&b| b == b'/').next() == Some(CONTROL_NAME)
         {
             return Err(EINVAL);
         }
         let mut bytes = [0u8; NAME_MAX];
-        bytes[..len].copy_from_slice(name);
+        bytes.get_mut(..len).ok_or(EINVAL)?.copy_from_slice(name);
         Ok(Self { bytes, len })
     }
 
@@ -57,7 +61,8 @@ impl Name {
     }
 
     pub(crate) fn as_bytes(&self) -> &[u8] {
-        &self.bytes[..self.len]
+        // `len` < NAME_MAX (`parse`), so the slice is always there.
+        self.bytes.get(..self.len).unwrap_or_default()
     }
 }
 

@@ -12,7 +12,7 @@ use crate::{
     sys::UeventSenders,
     tenant::Budgets,
     uevent::{Action, Event},
-    vfs::{InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
+    vfs::{DirSpec, InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
 };
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 use kernel::{
@@ -25,6 +25,12 @@ use kernel::{
 
 /// Inode number of the control node; device nodes use id + 2.
 const CONTROL_INO: u64 = 2;
+
+/// Directories number their inodes down from here, as device nodes number
+/// theirs up from `CONTROL_INO`: the two meet only after 2^32 ids and
+/// directories together, and both stay within 32 bits, which 32-bit
+/// stat(2) callers need.
+const DIR_INO_TOP: u64 = 0xffff_ffff;
 
 /// What every instance shares: the number allocator, the budgets and the
 /// uevent senders.
@@ -84,6 +90,8 @@ pub(crate) struct Instance {
     mode: AtomicU16,
     ctlmode: AtomicU16,
     max: AtomicU32,
+    /// Directories made so far (for their inode numbers).
+    dirs_made: AtomicU64,
     control: Node,
     #[pin]
     devices: Mutex<Devices>,
@@ -92,6 +100,12 @@ pub(crate) struct Instance {
 impl Instance {
     /// Sets up the instance of `sb`, with its control node.
     pub(crate) fn new(sb: SuperRef<'_>, globals: Arc<Globals>, s: Settings) -> Result<Arc<Self>> {
+        // The control node's name has no '/': it needs no directory.
+        let no_dirs = DirSpec {
+            uid: s.uid,
+            gid: s.gid,
+            ino: &|| DIR_INO_TOP,
+        };
         let control = sb.lock_root().create_node::<control::ControlFile>(
             &NodeSpec {
                 name: crate::device::CONTROL_NAME,
@@ -101,6 +115,7 @@ impl Instance {
                 uid: s.uid,
                 gid: s.gid,
             },
+            &no_dirs,
             None,
         )?;
         // On failure below, kill_sb drops the control node with the rest.
@@ -114,6 +129,7 @@ impl Instance {
                 mode: AtomicU16::new(s.mode),
                 ctlmode: AtomicU16::new(s.ctlmode),
                 max: AtomicU32::new(s.max),
+                dirs_made: AtomicU64::new(0),
                 control,
                 devices <- new_mutex!(
                     Devices { by_name: RBTree::new(), count: 0 },
@@ -159,9 +175,11 @@ impl Instance {
     }
 
     /// Creates device `name` of `class` and its node in `sb`, this
-    /// instance's superblock. `confirm` sees the device before anyone
-    /// else can (it must not sleep on user memory: the root is locked);
-    /// if it fails, the device never appears, and no uevent is sent.
+    /// instance's superblock, with the directories on its path that are
+    /// missing (owned like the nodes, mode 0755). `confirm` sees the device
+    /// before anyone else can (it must not sleep on user memory: the root
+    /// is locked); if it fails, the device never appears, nor do its
+    /// directories, and no uevent is sent.
     ///
     /// Everything that can fail for want of memory or of a name is done
     /// before the device number is spent, so that only a failed `confirm`
@@ -176,6 +194,20 @@ impl Instance {
     ) -> Result<Arc<Device>> {
         let root = sb.lock_root();
         let owner = sb.user_ns();
+        let dir_ino = || {
+            let made = self.dirs_made.fetch_add(1, Ordering::Relaxed);
+            // A wrap after 2^32 directories would only repeat a number.
+            DIR_INO_TOP.wrapping_sub(made)
+        };
+        let dirs = DirSpec {
+            uid: self.uid,
+            gid: self.gid,
+            ino: &dir_ino,
+        };
+        // Before the table's lock: it locks the directory the node goes in,
+        // whose lock (a node's class) nests outside the table's, as
+        // unlink(2) nests them.
+        let prepared = root.prepare_node(name.as_bytes(), &dirs)?;
         let mut devices = self.devices.lock();
         if devices.by_name.get(&name).is_some() {
             return Err(EEXIST);
@@ -189,7 +221,6 @@ impl Instance {
             host_number,
         })?;
         let slot = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
-        let prepared = root.prepare_node(name.as_bytes())?;
         let memory = UniqueArc::new_uninit(GFP_KERNEL_ACCOUNT)?;
         let globals = &self.globals;
         let number = globals

@@ -14,7 +14,8 @@ use crate::{
 use core::fmt::Write;
 use kernel::prelude::*;
 
-/// Room for the longest event (63-byte name, 20-digit numbers).
+/// Room for the longest event (63-byte name, twice in the DEVPATHs and
+/// once in DEVNAME, 20-digit numbers).
 const EVENT_MAX: usize = 512;
 
 /// What happened to a device.
@@ -29,6 +30,7 @@ pub(crate) struct Event<'a> {
     pub(crate) action: Action,
     /// The instance: its superblock's (major, minor).
     pub(crate) instance: (u32, u32),
+    /// The device's name: its node's path from the instance's root.
     pub(crate) name: &'a [u8],
     pub(crate) major: u32,
     pub(crate) minor: u32,
@@ -62,6 +64,25 @@ impl Write for Buffer {
     }
 }
 
+/// A device name as the last component of a DEVPATH: '/' becomes '!', as
+/// the kernel names the kobject of a device whose name has directories
+/// (dev_set_name() of "bus/usb/001/003" gives "bus!usb!001!003").
+struct KobjectName<'a>(&'a str);
+
+impl core::fmt::Display for KobjectName<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut parts = self.0.split('/');
+        if let Some(first) = parts.next() {
+            f.write_str(first)?;
+        }
+        for part in parts {
+            f.write_str("!")?;
+            f.write_str(part)?;
+        }
+        Ok(())
+    }
+}
+
 impl Event<'_> {
     fn format(&self, out: &mut Buffer) -> core::fmt::Result {
         let action = match self.action {
@@ -71,8 +92,9 @@ impl Event<'_> {
         let name = core::str::from_utf8(self.name).map_err(|_| core::fmt::Error)?;
         let class = self.class.to_str().map_err(|_| core::fmt::Error)?;
         let (imaj, imin) = self.instance;
+        let kobject = KobjectName(name);
         let devpath =
-            |out: &mut Buffer| write!(out, "/devices/virtual/devnsfs/{imaj}:{imin}/{name}");
+            |out: &mut Buffer| write!(out, "/devices/virtual/devnsfs/{imaj}:{imin}/{kobject}");
         write!(out, "{action}@")?;
         devpath(out)?;
         write!(out, "\0ACTION={action}\0DEVPATH=")?;

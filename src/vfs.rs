@@ -7,6 +7,7 @@
 //! every `unsafe` block that does lives here and argues its case.
 
 mod context;
+mod dir;
 mod file;
 mod fs_type;
 mod ids;
@@ -16,6 +17,7 @@ mod read_buf;
 mod super_block;
 
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
+pub(crate) use dir::DirSpec;
 pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
 pub(crate) use ids::{Kgid, Kuid, UserNs, UserNsRef};

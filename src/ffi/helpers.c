@@ -122,10 +122,21 @@ void devnsfs_d_add_or_instantiate(struct dentry *dentry, struct inode *inode)
 		d_instantiate(dentry, inode);
 }
 
+bool devnsfs_d_unhashed(const struct dentry *dentry)
+{
+	return d_unhashed(dentry);
+}
+
 /* A directory's i_rwsem gets its own lockdep class, as shmem gives it. */
 void devnsfs_annotate_dir(struct inode *inode)
 {
 	lockdep_annotate_inode_mutex_key(inode);
+}
+
+/* An entry of dir was added or removed: its mtime and ctime are now. */
+void devnsfs_dir_changed(struct inode *dir)
+{
+	inode_set_mtime_to_ts(dir, inode_set_ctime_current(dir));
 }
 
 /* Bytes of [uaddr, uaddr + size) that could not be faulted in writable. */

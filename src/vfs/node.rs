@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Character device nodes in an instance's root directory.
+//! Character device nodes of an instance, in its root directory or in
+//! subdirectories (`dir`) on their path.
 
 use super::{
+    dir::{self, DirSpec, LockedDir},
     file::{FileOps, Fops, Resolve},
     ids::{Kgid, Kuid, UserNs},
 };
@@ -73,11 +75,17 @@ impl<'a> SuperRef<'a> {
         unsafe { UserNs::from_raw((*self.ptr).s_user_ns) }
     }
 
+    /// The root directory's dentry.
+    fn root_dentry(self) -> *mut ffi::dentry {
+        // SAFETY: `s_root` of a live superblock is a live dentry (type
+        // invariant) that never changes while it lives.
+        unsafe { (*self.ptr).s_root }
+    }
+
     /// The root directory's inode.
     fn root_dir(self) -> *mut ffi::inode {
-        // SAFETY: `s_root` of a live superblock is a live dentry with an
-        // inode (type invariant); neither changes while it lives.
-        unsafe { (*(*self.ptr).s_root).d_inode }
+        // SAFETY: the root dentry always has its inode.
+        unsafe { (*self.root_dentry()).d_inode }
     }
 
     /// Locks the root directory, as a directory operation of the VFS does.
@@ -120,6 +128,7 @@ impl Drop for RootGuard<'_> {
 
 /// What a new node looks like.
 pub(crate) struct NodeSpec<'a> {
+    /// Its path from the root: components separated by single '/'.
     pub(crate) name: &'a [u8],
     pub(crate) ino: u64,
     pub(crate) perm: u16,
@@ -128,13 +137,14 @@ pub(crate) struct NodeSpec<'a> {
     pub(crate) gid: Kgid,
 }
 
-/// A node in the root directory, pinned by an extra dentry reference (as in
+/// A node of the instance, pinned by an extra dentry reference (as in
 /// binderfs) until it is removed or the superblock dies.
 ///
 /// # Invariants
 ///
-/// `0` is a positive dentry of the root directory holding that reference,
-/// unless it was given up by `remove` or `unlinked`.
+/// `0` is a positive dentry of the instance (in the root or a
+/// subdirectory) holding that reference, unless it was given up by
+/// `remove` or `unlinked`.
 pub(crate) struct Node(*mut ffi::dentry);
 
 // SAFETY: the dentry is only used under the root directory's lock.
@@ -156,54 +166,145 @@ impl<'a> RootLocked<'a> {
         self.sb
     }
 
-    /// Creates a character device node whose files use `R`'s operations;
-    /// the inode keeps `private` (if any) until it is evicted.
+    /// The root directory's dentry.
+    pub(super) fn root_dentry(&self) -> *mut ffi::dentry {
+        self.sb.root_dentry()
+    }
+
+    /// Creates a character device node whose files use `R`'s operations,
+    /// with the directories on its path that are missing; the inode keeps
+    /// `private` (if any) until it is evicted.
     pub(crate) fn create_node<R: Resolve>(
         &self,
         spec: &NodeSpec<'_>,
+        dirs: &DirSpec<'_>,
         private: Option<Arc<R::Target>>,
     ) -> Result<Node>
     where
         R::Target: FileOps,
     {
         Ok(self
-            .prepare_node(spec.name)?
+            .prepare_node(spec.name, dirs)?
             .instantiate::<R>(spec, private))
     }
 
-    /// Everything a node called `name` needs that can fail: a new inode and
-    /// a negative dentry. `EEXIST` if the name is taken. devnsfs makes its
-    /// own nodes, so the caller's permissions on the root play no part.
-    pub(crate) fn prepare_node(&self, name: &[u8]) -> Result<PreparedNode<'_>> {
-        let len = u32::try_from(name.len()).map_err(|_| EINVAL)?;
+    /// Everything a node at `path` needs that can fail: a new inode and a
+    /// negative dentry, and the directories on the path that are missing,
+    /// made but not yet reachable. `EEXIST` if the path is taken, `ENOTDIR`
+    /// if a node is where a directory should be. devnsfs makes its own
+    /// nodes, so the caller's permissions play no part.
+    ///
+    /// The deepest directory that exists stays locked until the node is
+    /// instantiated, so that nobody's lookup makes a dentry of the same
+    /// name meanwhile. The first missing directory is made complete but
+    /// unhashed, which keeps it and everything below it out of reach of
+    /// lookups and readdir until `instantiate` hashes it. (Below a negative
+    /// dentry it could not be built: d_add() looks at the parent's inode.)
+    pub(crate) fn prepare_node<'r>(
+        &'r self,
+        path: &[u8],
+        dirs: &DirSpec<'_>,
+    ) -> Result<PreparedNode<'r>> {
         let sb = self.sb.as_ptr();
-        // SAFETY: the root is locked (`self`), as a dcache lookup and
-        // d_alloc() under it need; `name` is valid for `len` bytes.
-        let dentry = unsafe { ffi::devnsfs_lookup_noperm((*sb).s_root, name.as_ptr(), len) };
-        let dentry = kernel::error::from_err_ptr(dentry)?;
-        if dentry.is_null() {
-            return Err(ENOMEM);
+        let mut parts = path.split(|&b| b == b'/');
+        let leaf = parts.next_back().ok_or(EINVAL)?;
+        // INVARIANT: nothing is made yet; the root is locked (`self`).
+        let mut prepared = PreparedNode {
+            parent: LockedDir::root(self),
+            top: core::ptr::null_mut(),
+            last_dir: core::ptr::null_mut(),
+            dentry: core::ptr::null_mut(),
+            inode: core::ptr::null_mut(),
+        };
+        // The directories that exist, one locked at a time.
+        for part in parts.by_ref() {
+            // SAFETY: `parent` is locked (type invariant of `LockedDir`).
+            let found = unsafe { dir::child(prepared.parent.dentry(), part)? };
+            // SAFETY: we hold a reference on `found`; its inode pointer is
+            // stable while its directory is locked.
+            let inode = unsafe { (*found).d_inode };
+            if inode.is_null() {
+                // The first missing directory: it and all below are new.
+                // SAFETY: `found` is a negative child of the locked
+                // `parent`, referenced by us.
+                let top = unsafe { dir::unhashed_child(prepared.parent.dentry(), found, part)? };
+                // SAFETY: `sb` is live (type invariant of `SuperRef`).
+                let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+                    Ok(inode) => inode,
+                    Err(e) => {
+                        // SAFETY: the reference `unhashed_child` gave us.
+                        unsafe { ffi::dput(top) };
+                        return Err(e);
+                    }
+                };
+                // SAFETY: `top` is unhashed and negative, so nobody can
+                // reach it; it takes `inode`, and our reference will be its
+                // pin.
+                unsafe { ffi::d_instantiate(top, inode) };
+                prepared.top = top;
+                prepared.last_dir = top;
+                break;
+            }
+            // SAFETY: `inode` is live while `found` is positive. The tree
+            // pins a positive directory while the root is locked, so our
+            // reference can go at once.
+            let is_dir = unsafe {
+                let is_dir = dir::is_dir(inode);
+                ffi::dput(found);
+                is_dir
+            };
+            if !is_dir {
+                return Err(ENOTDIR);
+            }
+            // SAFETY: a positive subdirectory of the instance.
+            unsafe { prepared.parent.descend(found) };
         }
+        // New directories below the first missing one: unreachable until
+        // that one is hashed, so they can be made whole now.
+        for part in parts {
+            // SAFETY: `last_dir` is new and unreachable (it is or hangs from
+            // the unhashed `top`), so nobody else looks up in it.
+            let found = unsafe { dir::child(prepared.last_dir, part)? };
+            // SAFETY: `sb` is live.
+            let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+                Ok(inode) => inode,
+                Err(e) => {
+                    // SAFETY: the reference `child` gave us.
+                    unsafe { ffi::dput(found) };
+                    return Err(e);
+                }
+            };
+            // SAFETY: `found` is a new negative dentry of the unreachable,
+            // positive `last_dir`, whose inode is ours alone; `found` takes
+            // `inode`, and our reference becomes its pin, as for every
+            // directory. Its ".." links `last_dir`.
+            unsafe {
+                ffi::inc_nlink((*prepared.last_dir).d_inode);
+                ffi::devnsfs_d_add_or_instantiate(found, inode);
+            }
+            prepared.last_dir = found;
+        }
+        let under = if prepared.top.is_null() {
+            prepared.parent.dentry()
+        } else {
+            prepared.last_dir
+        };
+        // SAFETY: `under` is the locked parent or a new, unreachable
+        // directory.
+        let dentry = unsafe { dir::child(under, leaf)? };
+        prepared.dentry = dentry;
         // SAFETY: we hold a reference to `dentry`; its inode pointer is
         // stable while the directory is locked.
         if unsafe { !(*dentry).d_inode.is_null() } {
-            // SAFETY: drop the reference the lookup gave us.
-            unsafe { ffi::dput(dentry) };
             return Err(EEXIST);
         }
         // SAFETY: `sb` is live (type invariant of `SuperRef`).
         let inode = unsafe { ffi::new_inode(sb) };
         if inode.is_null() {
-            // SAFETY: as above.
-            unsafe { ffi::dput(dentry) };
             return Err(ENOMEM);
         }
-        // INVARIANT: a negative child of the locked root and a new inode.
-        Ok(PreparedNode {
-            dentry,
-            inode,
-            _root: PhantomData,
-        })
+        prepared.inode = inode;
+        Ok(prepared)
     }
 
     /// Readies `node` for removal: `EBUSY` if it is a mount point (in any
@@ -211,39 +312,37 @@ impl<'a> RootLocked<'a> {
     /// be made on it from now on (lock_mount() checks cant_mount() under
     /// the node's inode lock, which this takes too).
     pub(crate) fn forbid_mounts(&self, node: &Node) -> Result {
-        let dentry = node.0;
-        // SAFETY: the node is live (type invariant of `Node`) and its
-        // directory locked, so its inode stays; locking a child after its
-        // directory is the VFS's own order.
-        let inode = unsafe { (*dentry).d_inode };
-        // SAFETY: as above.
-        unsafe { ffi::devnsfs_inode_lock(inode) };
-        // SAFETY: `dentry` is live; its flags change under the locks held.
-        let mounted = unsafe { ffi::devnsfs_d_mountpoint(dentry) };
-        if !mounted {
-            // SAFETY: as above; dont_mount() takes the dentry's own lock.
-            unsafe { ffi::devnsfs_dont_mount(dentry) };
-        }
-        // SAFETY: locked just above.
-        unsafe { ffi::devnsfs_inode_unlock(inode) };
-        if mounted {
-            Err(EBUSY)
-        } else {
+        // SAFETY: the node is positive (type invariant of `Node`), and the
+        // caller can hold no other inode lock of ours: it has only `self`.
+        if unsafe { dir::retire(self, node.0) } {
             Ok(())
+        } else {
+            Err(EBUSY)
         }
     }
 
-    /// Removes `node` from the directory: later lookups miss it, open files
-    /// keep their inode until the last close.
+    /// Removes `node` from its directory, then each directory on its path
+    /// that is left without entries and is not a mount point (devtmpfs
+    /// prunes its directories so): later lookups miss them, open files
+    /// keep their inodes until the last close.
     pub(crate) fn remove(&self, node: Node) {
-        // SAFETY: `node.0` is a positive dentry of this (locked) directory
+        // SAFETY: `node.0` is a positive entry (type invariant), not the
+        // root; the caller holds no other lock of ours.
+        let parent = unsafe { LockedDir::parent_of(self, node.0) };
+        // SAFETY: `node.0` is a positive dentry of the locked `parent`
         // holding the pin reference, which `dput` gives back (devpts does
         // the same in devpts_pty_kill).
         unsafe {
             ffi::drop_nlink((*node.0).d_inode);
+            dir::entries_changed(parent.inode());
             ffi::d_drop(node.0);
             ffi::dput(node.0);
         }
+        let dir = parent.dentry();
+        drop(parent);
+        // SAFETY: `dir` is a positive directory (it held the node until
+        // now); no lock of ours is held any more.
+        unsafe { dir::prune(self, dir) };
     }
 
     /// Completes the `unlink(2)` `call` of `node`.
@@ -264,27 +363,36 @@ impl<'a> RootLocked<'a> {
 ///
 /// # Invariants
 ///
-/// `dentry` is a negative child of the root, locked for `'a`, on which the
-/// value holds a reference; `inode` is a new inode only the value holds.
-pub(crate) struct PreparedNode<'a> {
+/// `parent` is the deepest directory on the path that exists, locked. If
+/// `top` is not null, it is a positive but unhashed child of `parent` (the
+/// first missing directory), with a new directory inode, on which the value
+/// holds a reference; `last_dir` is `top` or a directory below it made by
+/// the value (each holding its pin reference), all of them nobody else's:
+/// the unhashed `top` keeps them out of reach. Unless null, `dentry` is a
+/// negative child of `last_dir` (if `top` is not null) or of `parent`
+/// (otherwise), on which the value holds a reference, and `inode` a new
+/// inode only the value holds.
+pub(crate) struct PreparedNode<'r> {
+    parent: LockedDir<'r>,
+    top: *mut ffi::dentry,
+    last_dir: *mut ffi::dentry,
     dentry: *mut ffi::dentry,
     inode: *mut ffi::inode,
-    _root: PhantomData<&'a RootLocked<'a>>,
 }
 
 impl PreparedNode<'_> {
-    /// Makes the node, whose files use `R`'s operations; the inode keeps
-    /// `private` (if any) until it is evicted.
+    /// Makes the node, whose files use `R`'s operations, and the new
+    /// directories on its path reachable; the inode keeps `private` (if
+    /// any) until it is evicted.
     pub(crate) fn instantiate<R: Resolve>(
-        self,
+        mut self,
         spec: &NodeSpec<'_>,
         private: Option<Arc<R::Target>>,
     ) -> Node
     where
         R::Target: FileOps,
     {
-        let this = core::mem::ManuallyDrop::new(self);
-        let (dentry, inode) = (this.dentry, this.inode);
+        let (dentry, inode) = (self.dentry, self.inode);
         let private = private.map_or(core::ptr::null_mut(), |p| Arc::into_raw(p).cast_mut());
         // SAFETY: `inode` is new and only ours (type invariant); the fops
         // table is a promoted constant that lives forever. An inode number
@@ -301,11 +409,28 @@ impl PreparedNode<'_> {
             (*inode).i_private = private.cast();
             ffi::simple_inode_init_ts(inode);
         }
-        // SAFETY: `dentry` is negative and the directory locked (type
-        // invariant); it takes our inode reference, and keeps the lookup's
-        // dentry reference as the pin. A dentry new from d_alloc() is
-        // hashed here, so that lookups find it.
+        // SAFETY: `dentry` is negative in the locked `parent` or in a new,
+        // unreachable directory (type invariant); it takes our inode
+        // reference, and keeps the lookup's dentry reference as the pin. A
+        // dentry new from d_alloc() is hashed here, so that lookups find it.
         unsafe { ffi::devnsfs_d_add_or_instantiate(dentry, inode) };
+        if !self.top.is_null() {
+            // SAFETY: `top` is a complete, unhashed directory of the locked
+            // `parent` with its subtree below it (type invariant); hashing
+            // it makes all of it reachable at once, and our reference stays
+            // as its pin. Its ".." links `parent`.
+            unsafe {
+                ffi::d_rehash(self.top);
+                ffi::inc_nlink(self.parent.inode());
+            }
+        }
+        // SAFETY: `parent` is locked (type invariant).
+        unsafe { dir::entries_changed(self.parent.inode()) };
+        // Everything is in the tree now: nothing for `drop` but the lock.
+        self.top = core::ptr::null_mut();
+        self.last_dir = core::ptr::null_mut();
+        self.dentry = core::ptr::null_mut();
+        self.inode = core::ptr::null_mut();
         // INVARIANT: a positive dentry holding the extra reference.
         Node(dentry)
     }
@@ -313,12 +438,30 @@ impl PreparedNode<'_> {
 
 impl Drop for PreparedNode<'_> {
     fn drop(&mut self) {
-        // SAFETY: both are ours (type invariant); the inode keeps nothing
-        // yet, so iput() only frees it.
+        // SAFETY: all of these are ours alone (type invariant); inodes keep
+        // nothing yet, so iput() only frees them, and each dput() gives back
+        // our reference, a child's before its parent's (each child holds
+        // one on its parent too, so the order only decides who frees). A
+        // directory made here is freed, with its inode, with its pin, since
+        // devnsfs dentries are never kept unused.
         unsafe {
-            ffi::iput(self.inode);
-            ffi::dput(self.dentry);
+            if !self.inode.is_null() {
+                ffi::iput(self.inode);
+            }
+            if !self.dentry.is_null() {
+                ffi::dput(self.dentry);
+            }
+            if !self.top.is_null() {
+                let mut dir = self.last_dir;
+                while dir != self.top {
+                    let up = (*dir).d_parent;
+                    ffi::dput(dir);
+                    dir = up;
+                }
+                ffi::dput(self.top);
+            }
         }
+        // `parent` unlocks itself.
     }
 }
 

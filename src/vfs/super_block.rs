@@ -3,6 +3,7 @@
 //! Superblock set-up and tear-down: one instance per mount.
 
 use super::{
+    dir::{refuse_create, S_IFDIR},
     ids::{Kgid, Kuid, UserNs},
     node::{RootLocked, SuperRef, UnlinkCall},
     FileSystem,
@@ -13,14 +14,6 @@ use kernel::{c_str, error::from_result, prelude::*, sync::Arc};
 
 /// Inode number of every instance's root directory.
 const ROOT_INO: usize = 1;
-
-/// `S_IFDIR` as an `umode_t`.
-const S_IFDIR: ffi::umode_t = {
-    // CAST: u16::MAX widened to u32 (`From` is not const).
-    assert!(ffi::S_IFDIR <= ffi::umode_t::MAX as u32);
-    // CAST: checked to fit just above, at compile time.
-    ffi::S_IFDIR as ffi::umode_t
-};
 
 struct SuperOps<T>(PhantomData<T>);
 
@@ -93,8 +86,9 @@ pub(super) unsafe fn init<'a, T: FileSystem>(sb: *mut ffi::super_block) -> Resul
     unsafe {
         (*root).i_ino = ROOT_INO;
         (*root).i_mode = S_IFDIR | 0o755;
-        // Node inodes are locked inside the root's (removal, chmod of the
-        // control node): the root's lock needs the directory class.
+        // Node and subdirectory inodes are locked inside the root's
+        // (removal, chmod of the control node, entries of subdirectories):
+        // the root's lock needs a class of its own, the directory class.
         ffi::devnsfs_annotate_dir(root);
         (*root).i_uid = uid.raw();
         (*root).i_gid = gid.raw();
@@ -243,21 +237,6 @@ unsafe extern "C" fn show_options<T: FileSystem>(
         T::show_options(instance, &mut out);
     }
     0
-}
-
-/// `inode_operations.create`: devnsfs makes its nodes itself.
-///
-/// # Safety
-///
-/// Called by the VFS; no argument is used.
-unsafe extern "C" fn refuse_create(
-    _idmap: *mut ffi::mnt_idmap,
-    _dir: *mut ffi::inode,
-    _dentry: *mut ffi::dentry,
-    _mode: ffi::umode_t,
-    _excl: bool,
-) -> i32 {
-    EPERM.to_errno()
 }
 
 /// `inode_operations.unlink`.

@@ -25,8 +25,12 @@
 
 /*
  * struct devnsfs_device - the argument of every control ioctl
- * @name:       in: node name, NUL-terminated, 1..63 characters of
- *              [A-Za-z0-9._-], not "." or ".." or DEVNSFS_CONTROL_NAME
+ * @name:       in: the device's name, NUL-terminated: the path of its node
+ *              from the instance's root, 1..63 bytes, components separated
+ *              by single '/' (none leading or trailing), each 1 or more
+ *              characters of [A-Za-z0-9._-] and not "." or "..", the first
+ *              not DEVNSFS_CONTROL_NAME ("null", "dri/renderD128",
+ *              "bus/usb/001/003")
  * @class_name: in (ADD): the device class ("null", "zero", "full",
  *              "random", "rtc", or a pass-through class: "host", "tty",
  *              "tun", "fuse", "kvm"); out (INFO)
@@ -42,6 +46,12 @@
  *
  * The kernel ignores @major, @minor (except for ADD of "host") and @id on
  * input, and @class_name for REMOVE and INFO.
+ *
+ * Directories: ADD creates the directories on @name's path that are
+ * missing (mode 0755, owned by the instance's uid= and gid=), REMOVE
+ * removes each that it leaves without entries, unless something is mounted
+ * on it. Only devnsfs changes them: unlink(2) and rmdir(2) in or of a
+ * directory fail with EPERM (unlink(2) of a device in the root removes it).
  */
 struct devnsfs_device {
 	char name[DEVNSFS_NAME_MAX];
@@ -63,12 +73,14 @@ struct devnsfs_device {
  *   EFAULT  the argument is not readable (or, for ADD/INFO, writable)
  *   EINVAL  non-zero @flags or reserved field; bad @name (empty, not
  *           NUL-terminated within DEVNSFS_NAME_MAX, a character outside
- *           [A-Za-z0-9._-], "." or "..", or DEVNSFS_CONTROL_NAME)
+ *           [A-Za-z0-9._-] and '/', a leading, trailing or doubled '/', a
+ *           component "." or "..", or DEVNSFS_CONTROL_NAME as the first)
  *   EBADF   ADD or REMOVE on a control node not open for writing
  * DEVNSFS_IOC_ADD:
  *   EINVAL      @class_name not NUL-terminated within DEVNSFS_CLASS_MAX
  *   EOPNOTSUPP  no such device class
- *   EEXIST      the instance already has a node called @name
+ *   EEXIST      the instance already has a node or a directory at @name
+ *   ENOTDIR     a device's node is where @name needs a directory
  *   ENOSPC      the instance holds max= devices, or every device number
  *               devnsfs may reserve has been handed out (for an instance
  *               of a container: all but the module parameter reserved)
@@ -86,7 +98,8 @@ struct devnsfs_device {
  *               loaded (devnsfs loads no module for them)
  *   EINVAL      "host": @major 0 or above 4095, or @minor above 2^20 - 1
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
- *   ENOENT      the instance has no device called @name
+ *   ENOENT      the instance has no device called @name (a directory is
+ *               not a device)
  * DEVNSFS_IOC_REMOVE:
  *   EBUSY       the device's node is a mount point
  */
@@ -97,10 +110,11 @@ struct devnsfs_device {
  * portid 0 and SCM_CREDENTIALS of uid/gid 0 of that user namespace. The
  * payload is the kernel's format, NUL-terminated strings without a netlink
  * header (ACTION is "add" or "remove"; INSTANCE is the instance's st_dev as
- * "major:minor"; SEQNUM counts per instance from 1):
+ * "major:minor"; NAME is @name, KOBJ is @name with every '/' replaced by
+ * '!', as the kernel names kobjects; SEQNUM counts per instance from 1):
  *
- *   ACTION@/devices/virtual/devnsfs/INSTANCE/NAME
- *   ACTION=ACTION   DEVPATH=/devices/virtual/devnsfs/INSTANCE/NAME
+ *   ACTION@/devices/virtual/devnsfs/INSTANCE/KOBJ
+ *   ACTION=ACTION   DEVPATH=/devices/virtual/devnsfs/INSTANCE/KOBJ
  *   SUBSYSTEM=devnsfs   DEVNAME=NAME   MAJOR=N   MINOR=N   DEVMODE=0NNN
  *   DEVNS_CLASS=CLASS   DEVNS_ID=ID   SEQNUM=N
  */

@@ -1,0 +1,338 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Subdirectories of an instance: devnsfs makes them on the path of a new
+//! node and prunes them when they empty, as devtmpfs does; nobody else can
+//! create or remove anything in them.
+//!
+//! Locking. Every change devnsfs makes to an instance happens under the
+//! root directory's inode lock, and users change nothing in a
+//! subdirectory, so the tree of directories changes only under the root
+//! lock: while it is held, a positive directory stays positive and keeps
+//! its parent, with no reference of ours (its creation's is its pin). An
+//! entry is added to or removed from a subdirectory under that
+//! subdirectory's inode lock as well, as the VFS's lookups there take it.
+//! Subdirectory inodes keep the filesystem type's plain `i_mutex_key`
+//! lockdep class (only the root gets the directory class), the class of the
+//! device nodes too, whose locks `forbid_mounts` takes under the root's: so
+//! devnsfs holds at most one of them at a time, never a subdirectory's and
+//! a node's or two subdirectories' together.
+
+use super::{
+    ids::{Kgid, Kuid},
+    node::RootLocked,
+};
+use crate::ffi;
+use core::marker::PhantomData;
+use kernel::prelude::*;
+
+/// `S_IFDIR` as an `umode_t`.
+pub(super) const S_IFDIR: ffi::umode_t = {
+    // CAST: u16::MAX widened to u32 (`From` is not const).
+    assert!(ffi::S_IFDIR <= ffi::umode_t::MAX as u32);
+    // CAST: checked to fit just above, at compile time.
+    ffi::S_IFDIR as ffi::umode_t
+};
+
+/// Permission bits of every subdirectory, as devtmpfs gives its own.
+const DIR_PERM: ffi::umode_t = 0o755;
+
+/// What the directories a new node needs look like.
+pub(crate) struct DirSpec<'a> {
+    pub(crate) uid: Kuid,
+    pub(crate) gid: Kgid,
+    /// Gives each new directory its inode number.
+    pub(crate) ino: &'a dyn Fn() -> u64,
+}
+
+/// A subdirectory's operations: lookups as in ramfs, and nothing else. The
+/// VFS answers `EPERM` itself for a missing mknod, mkdir, symlink, link,
+/// rename, unlink and rmdir (devnsfs removes what is in a subdirectory);
+/// only a missing `create` would be `EACCES`, hence `refuse_create`.
+struct SubdirOps;
+
+impl SubdirOps {
+    const OPS: ffi::inode_operations = {
+        // SAFETY: an all-zero `inode_operations` is valid: every callback
+        // `None`.
+        let mut ops: ffi::inode_operations = unsafe { core::mem::zeroed() };
+        ops.lookup = Some(ffi::simple_lookup);
+        ops.create = Some(refuse_create);
+        ops
+    };
+}
+
+/// `inode_operations.create`: devnsfs makes its nodes itself.
+///
+/// # Safety
+///
+/// Called by the VFS; no argument is used.
+pub(super) unsafe extern "C" fn refuse_create(
+    _idmap: *mut ffi::mnt_idmap,
+    _dir: *mut ffi::inode,
+    _dentry: *mut ffi::dentry,
+    _mode: ffi::umode_t,
+    _excl: bool,
+) -> i32 {
+    EPERM.to_errno()
+}
+
+/// A new directory inode of `sb`, not yet in the tree: mode 0755, owned as
+/// `spec` says, with its own two links.
+///
+/// # Safety
+///
+/// `sb` is a live devnsfs superblock.
+pub(super) unsafe fn new_dir_inode(
+    sb: *mut ffi::super_block,
+    spec: &DirSpec<'_>,
+) -> Result<*mut ffi::inode> {
+    // SAFETY: `sb` is live (function contract).
+    let inode = unsafe { ffi::new_inode(sb) };
+    if inode.is_null() {
+        return Err(ENOMEM);
+    }
+    // SAFETY: `inode` is new and only ours; the operation tables are
+    // promoted constants or statics that live forever. An inode number
+    // that `unsigned long` cannot hold (32-bit only) wraps, which only
+    // makes two inode numbers equal.
+    unsafe {
+        // CAST: see the SAFETY comment: a wrap is harmless.
+        (*inode).i_ino = (spec.ino)() as usize;
+        (*inode).i_mode = S_IFDIR | DIR_PERM;
+        (*inode).i_uid = spec.uid.raw();
+        (*inode).i_gid = spec.gid.raw();
+        (*inode).i_op = &SubdirOps::OPS;
+        (*inode).__bindgen_anon_3.i_fop = &ffi::simple_dir_operations;
+        ffi::set_nlink(inode, 2);
+        ffi::simple_inode_init_ts(inode);
+    }
+    Ok(inode)
+}
+
+/// The child `name` of `dir`, with a reference: the dentry the dcache has,
+/// or a new, unhashed negative one. `EINVAL` for a name that cannot be one
+/// component of a path.
+///
+/// # Safety
+///
+/// `dir` is a live directory dentry, locked by the caller or reachable by
+/// nobody else (a new directory not yet in the tree).
+pub(super) unsafe fn child(dir: *mut ffi::dentry, name: &[u8]) -> Result<*mut ffi::dentry> {
+    if name.is_empty() || name == b"." || name == b".." || name.iter().any(|&b| b == b'/' || b == 0)
+    {
+        return Err(EINVAL);
+    }
+    let len = u32::try_from(name.len()).map_err(|_| EINVAL)?;
+    // SAFETY: `dir` is live and locked or private (function contract), as a
+    // dcache lookup and d_alloc() under it need; `name` is valid for `len`
+    // bytes.
+    let dentry = unsafe { ffi::devnsfs_lookup_noperm(dir, name.as_ptr(), len) };
+    let dentry = kernel::error::from_err_ptr(dentry)?;
+    if dentry.is_null() {
+        return Err(ENOMEM);
+    }
+    Ok(dentry)
+}
+
+/// A new, unhashed negative child `name` of `dir` in place of `found`, a
+/// negative child of that name, on whose reference it takes over: `found`
+/// itself if d_alloc() just made it, else (a negative dentry some lookup
+/// left hashed) a fresh one, `found` being dropped from the hash, as
+/// lookups miss an unhashed dentry just as a negative one.
+///
+/// # Safety
+///
+/// `dir` is a live directory dentry locked by the caller, and `found` a
+/// negative child of it on which the caller holds a reference.
+pub(super) unsafe fn unhashed_child(
+    dir: *mut ffi::dentry,
+    found: *mut ffi::dentry,
+    name: &[u8],
+) -> Result<*mut ffi::dentry> {
+    // SAFETY: `found` is live (function contract).
+    if unsafe { ffi::devnsfs_d_unhashed(found) } {
+        return Ok(found);
+    }
+    // SAFETY: `found` is negative and ours to drop a reference of; `dir`
+    // is locked, so no lookup hashes another dentry of `name` meanwhile.
+    unsafe {
+        ffi::d_drop(found);
+        ffi::dput(found);
+        child(dir, name)
+    }
+}
+
+/// Whether `inode` is a directory's.
+///
+/// # Safety
+///
+/// `inode` is live.
+pub(super) unsafe fn is_dir(inode: *mut ffi::inode) -> bool {
+    // SAFETY: the file type bits of a live inode never change.
+    u32::from(unsafe { (*inode).i_mode }) & ffi::S_IFMT == ffi::S_IFDIR
+}
+
+/// Records a change of `dir`'s entries in its times, as simple_unlink()
+/// does.
+///
+/// # Safety
+///
+/// `dir` is a live directory inode, locked by the caller.
+pub(super) unsafe fn entries_changed(dir: *mut ffi::inode) {
+    // SAFETY: as the function contract says.
+    unsafe { ffi::devnsfs_dir_changed(dir) };
+}
+
+/// A directory of the instance in which devnsfs adds or removes an entry,
+/// locked: the root by the [`RootLocked`] this borrows, a subdirectory by
+/// this value.
+///
+/// # Invariants
+///
+/// `dentry` is a positive directory of the instance whose root `'r`'s
+/// [`RootLocked`] holds locked. If `subdir`, `dentry` is not the root and
+/// this value holds its inode's lock, released on drop (and no other
+/// subdirectory lock of this task is held meanwhile); otherwise `dentry`
+/// is the root.
+pub(super) struct LockedDir<'r> {
+    dentry: *mut ffi::dentry,
+    subdir: bool,
+    _root: PhantomData<&'r RootLocked<'r>>,
+}
+
+impl<'r> LockedDir<'r> {
+    /// The root directory, locked by `root`.
+    pub(super) fn root(root: &'r RootLocked<'r>) -> Self {
+        // INVARIANT: the root, which `root` holds locked.
+        Self {
+            dentry: root.root_dentry(),
+            subdir: false,
+            _root: PhantomData,
+        }
+    }
+
+    /// The directory `entry` is in, locked.
+    ///
+    /// # Safety
+    ///
+    /// `entry` is a positive entry of `root`'s instance other than the
+    /// root, and the caller holds no subdirectory or node lock.
+    pub(super) unsafe fn parent_of(root: &'r RootLocked<'r>, entry: *mut ffi::dentry) -> Self {
+        // SAFETY: a positive entry keeps its parent while the root is
+        // locked (see the module's comment).
+        let parent = unsafe { (*entry).d_parent };
+        let mut dir = Self::root(root);
+        if parent != dir.dentry {
+            // SAFETY: a subdirectory of the instance; no other lock held.
+            unsafe { dir.descend(parent) };
+        }
+        dir
+    }
+
+    /// Moves to subdirectory `dir`: unlocks this one first, if it is a
+    /// subdirectory, then locks `dir`.
+    ///
+    /// # Safety
+    ///
+    /// `dir` is a positive subdirectory (not the root) of the instance.
+    pub(super) unsafe fn descend(&mut self, dir: *mut ffi::dentry) {
+        self.unlock();
+        // SAFETY: `dir` is positive (function contract), so its inode is
+        // live while the root is locked. The only subdirectory lock this
+        // task held was released just above.
+        unsafe { ffi::devnsfs_inode_lock((*dir).d_inode) };
+        // INVARIANT: locked just above, and not the root.
+        self.dentry = dir;
+        self.subdir = true;
+    }
+
+    fn unlock(&mut self) {
+        if self.subdir {
+            // SAFETY: this value locked it (type invariant).
+            unsafe { ffi::devnsfs_inode_unlock(self.inode()) };
+            self.subdir = false;
+        }
+    }
+
+    pub(super) fn dentry(&self) -> *mut ffi::dentry {
+        self.dentry
+    }
+
+    pub(super) fn inode(&self) -> *mut ffi::inode {
+        // SAFETY: `dentry` is positive and stays so while locked (type
+        // invariant).
+        unsafe { (*self.dentry).d_inode }
+    }
+}
+
+impl Drop for LockedDir<'_> {
+    fn drop(&mut self) {
+        self.unlock();
+    }
+}
+
+/// Readies `dentry`, an entry about to be removed, under its inode's lock
+/// (which lock_mount() takes to check cant_mount()): if it is not a mount
+/// point (in any mount namespace), and, for a directory, has no entries,
+/// nothing can be mounted on it from now on and a directory is marked dead
+/// (lookups in it fail, as after rmdir(2)). Returns whether it is ready.
+///
+/// # Safety
+///
+/// `dentry` is a positive entry of `root`'s instance, and the caller holds
+/// no subdirectory or node lock.
+pub(super) unsafe fn retire(_root: &RootLocked<'_>, dentry: *mut ffi::dentry) -> bool {
+    // SAFETY: positive while the root is locked (function contract).
+    let inode = unsafe { (*dentry).d_inode };
+    // SAFETY: the inode is live; the caller holds no lock of its class.
+    unsafe { ffi::devnsfs_inode_lock(inode) };
+    // SAFETY: `dentry` is live; its flags and children change under the
+    // locks held (devnsfs adds entries under the root's).
+    let ready = unsafe {
+        !ffi::devnsfs_d_mountpoint(dentry) && (!is_dir(inode) || ffi::simple_empty(dentry) != 0)
+    };
+    if ready {
+        // SAFETY: as above; dont_mount() takes the dentry's own lock, and
+        // i_flags change under the inode lock held.
+        unsafe {
+            ffi::devnsfs_dont_mount(dentry);
+            if is_dir(inode) {
+                (*inode).i_flags |= ffi::S_DEAD;
+            }
+        }
+    }
+    // SAFETY: locked just above.
+    unsafe { ffi::devnsfs_inode_unlock(inode) };
+    ready
+}
+
+/// Removes `dir` and then each ancestor below the root while it has no
+/// entries and is not a mount point; the first that has one or is stays.
+///
+/// # Safety
+///
+/// `dir` is a positive directory of `root`'s instance (the root allowed),
+/// and the caller holds no subdirectory or node lock.
+pub(super) unsafe fn prune<'r>(root: &'r RootLocked<'r>, mut dir: *mut ffi::dentry) {
+    while dir != root.root_dentry() {
+        // SAFETY: a positive subdirectory; no lock held (function
+        // contract).
+        if !unsafe { retire(root, dir) } {
+            return;
+        }
+        // SAFETY: as above.
+        let parent = unsafe { LockedDir::parent_of(root, dir) };
+        // SAFETY: `dir` is an empty, retired directory in the locked
+        // `parent`, holding its pin reference, which `dput` gives back (as
+        // simple_rmdir() does for ramfs); its parent keeps the link `dir`'s
+        // ".." gave it until now.
+        unsafe {
+            ffi::clear_nlink((*dir).d_inode);
+            ffi::drop_nlink(parent.inode());
+            entries_changed(parent.inode());
+            ffi::d_drop(dir);
+            ffi::dput(dir);
+        }
+        dir = parent.dentry();
+    }
+}
