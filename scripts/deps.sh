@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install what a fresh Debian 12 machine lacks: apt packages (sudo only when
-# not root) and bindgen-cli at a pinned version in the cache, built by
+# not root; crun and runc for oci_test, which runs them in the guest from the
+# host root) and bindgen-cli at a pinned version in the cache, built by
 # Debian's own cargo and rustc whether or not rustup is installed.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -10,6 +11,7 @@ packages=(
 	clang lld llvm libclang-dev
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static util-linux util-linux-extra python3 iproute2
+	crun runc uidmap
 )
 
 missing=()
