@@ -12,7 +12,9 @@ DEV is what /dev is:
   devnsfs  devnsfs with -o std, then a bind mount of that instance onto
            itself, which tells both runtimes that /dev is complete (runc
            and crun create no node, symlink or directory in a /dev that
-           is a bind mount);
+           is a bind mount); with a terminal, also a placeholder for
+           /dev/console (crun binds the pty there but creates the file only
+           in a /dev it fills);
   plain    devnsfs with -o std and nothing else: the runtime still adds
            its default nodes (bind mounts of the host's, in a user
            namespace) and symlinks on top.
@@ -62,7 +64,10 @@ def main():
             if dev == "devnsfs":
                 mounts.append({"destination": "/dev", "type": "bind",
                                "source": os.path.join(rootfs, "dev"),
-                               "options": ["rbind"]})
+                               "options": ["bind"]})
+                if terminal == "1":
+                    mounts.append({"destination": "/dev/console", "type": "bind",
+                                   "source": "/dev/null", "options": ["bind"]})
             continue
         mounts.append(m)
     c["mounts"] = mounts

@@ -15,7 +15,9 @@
  *                            absent
  *   oci_ctl pty              open /dev/ptmx, unlock, open the pts it
  *                            names, pass a line from master to slave
- *   oci_ctl rtc PATH         set and read back an rtc's time
+ *   oci_ctl rtc PATH         read an rtc's time, then try to set it
+ *                            (CAP_SYS_TIME in the container's user
+ *                            namespace needed)
  *   oci_ctl fstype PATH      the filesystem PATH is on (statfs)
  */
 #define _GNU_SOURCE
@@ -162,8 +164,11 @@ static int do_rtc(const char *path)
 
 	if (fd < 0)
 		return errname("open");
+	if (ioctl(fd, RTC_RD_TIME, &got))
+		return errname("RTC_RD_TIME");
+	printf("read ok, set ");
 	if (ioctl(fd, RTC_SET_TIME, &set))
-		return errname("RTC_SET_TIME");
+		return errname(NULL);
 	if (ioctl(fd, RTC_RD_TIME, &got))
 		return errname("RTC_RD_TIME");
 	printf("%04d-%02d-%02d\n", got.tm_year + 1900, got.tm_mon + 1, got.tm_mday);
