@@ -4,7 +4,7 @@
 //! subdirectories (`dir`) on their path.
 
 use super::{
-    dir::{self, DirSpec, LockedDir},
+    dir::{self, LockedDir},
     file::{FileOps, Fops, Resolve},
     ids::{Kgid, Kuid, UserNs},
 };
@@ -177,14 +177,13 @@ impl<'a> RootLocked<'a> {
     pub(crate) fn create_node<R: Resolve>(
         &self,
         spec: &NodeSpec<'_>,
-        dirs: &DirSpec<'_>,
         private: Option<Arc<R::Target>>,
     ) -> Result<Node>
     where
         R::Target: FileOps,
     {
         Ok(self
-            .prepare_node(spec.name, dirs)?
+            .prepare_node(spec.name)?
             .instantiate::<R>(spec, private))
     }
 
@@ -200,11 +199,7 @@ impl<'a> RootLocked<'a> {
     /// unhashed, which keeps it and everything below it out of reach of
     /// lookups and readdir until `instantiate` hashes it. (Below a negative
     /// dentry it could not be built: d_add() looks at the parent's inode.)
-    pub(crate) fn prepare_node<'r>(
-        &'r self,
-        path: &[u8],
-        dirs: &DirSpec<'_>,
-    ) -> Result<PreparedNode<'r>> {
+    pub(crate) fn prepare_node<'r>(&'r self, path: &[u8]) -> Result<PreparedNode<'r>> {
         let sb = self.sb.as_ptr();
         let mut parts = path.split(|&b| b == b'/');
         let leaf = parts.next_back().ok_or(EINVAL)?;
@@ -229,7 +224,7 @@ impl<'a> RootLocked<'a> {
                 // `parent`, referenced by us.
                 let top = unsafe { dir::unhashed_child(prepared.parent.dentry(), found, part)? };
                 // SAFETY: `sb` is live (type invariant of `SuperRef`).
-                let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+                let inode = match unsafe { dir::new_dir_inode(sb) } {
                     Ok(inode) => inode,
                     Err(e) => {
                         // SAFETY: the reference `unhashed_child` gave us.
@@ -245,19 +240,19 @@ impl<'a> RootLocked<'a> {
                 prepared.last_dir = top;
                 break;
             }
-            // SAFETY: `inode` is live while `found` is positive. The tree
-            // pins a positive directory while the root is locked, so our
-            // reference can go at once.
-            let is_dir = unsafe {
-                let is_dir = dir::is_dir(inode);
-                ffi::dput(found);
-                is_dir
-            };
-            if !is_dir {
-                return Err(ENOTDIR);
+            // SAFETY: `inode` is live while we hold `found`.
+            let is_dir = unsafe { dir::is_dir(inode) };
+            // SAFETY: a positive subdirectory of the instance, held by our
+            // reference until `descend` has its own.
+            let entered = is_dir.then(|| unsafe { prepared.parent.descend(found) });
+            // SAFETY: the reference `child` gave us.
+            unsafe { ffi::dput(found) };
+            match entered {
+                None => return Err(ENOTDIR),
+                // The owner removed it since we looked it up.
+                Some(Err(e)) => return Err(e),
+                Some(Ok(())) => {}
             }
-            // SAFETY: a positive subdirectory of the instance.
-            unsafe { prepared.parent.descend(found) };
         }
         // New directories below the first missing one: unreachable until
         // that one is hashed, so they can be made whole now.
@@ -266,7 +261,7 @@ impl<'a> RootLocked<'a> {
             // the unhashed `top`), so nobody else looks up in it.
             let found = unsafe { dir::child(prepared.last_dir, part)? };
             // SAFETY: `sb` is live.
-            let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+            let inode = match unsafe { dir::new_dir_inode(sb) } {
                 Ok(inode) => inode,
                 Err(e) => {
                     // SAFETY: the reference `child` gave us.
@@ -331,17 +326,19 @@ impl<'a> RootLocked<'a> {
         let parent = unsafe { LockedDir::parent_of(self, node.0) };
         // SAFETY: `node.0` is a positive dentry of the locked `parent`
         // holding the pin reference, which `dput` gives back (devpts does
-        // the same in devpts_pty_kill).
-        unsafe {
+        // the same in devpts_pty_kill). The parent is referenced for the
+        // pruning below.
+        let dir = unsafe {
+            ffi::devnsfs_fsnotify_removed(parent.inode(), node.0);
             ffi::drop_nlink((*node.0).d_inode);
             dir::entries_changed(parent.inode());
             ffi::d_drop(node.0);
             ffi::dput(node.0);
-        }
-        let dir = parent.dentry();
+            ffi::devnsfs_dget(parent.dentry())
+        };
         drop(parent);
-        // SAFETY: `dir` is a positive directory (it held the node until
-        // now); no lock of ours is held any more.
+        // SAFETY: `dir` is a directory we hold a reference on, which prune
+        // gives back; no lock of ours is held any more.
         unsafe { dir::prune(self, dir) };
     }
 
@@ -424,8 +421,15 @@ impl PreparedNode<'_> {
                 ffi::inc_nlink(self.parent.inode());
             }
         }
-        // SAFETY: `parent` is locked (type invariant).
-        unsafe { dir::entries_changed(self.parent.inode()) };
+        // What the VFS reports for a new entry: for the top new directory
+        // if there is one (nobody can watch below it yet), else the node.
+        let created = if self.top.is_null() { dentry } else { self.top };
+        // SAFETY: `parent` is locked (type invariant) and `created` its
+        // positive child.
+        unsafe {
+            dir::entries_changed(self.parent.inode());
+            ffi::devnsfs_fsnotify_created(self.parent.inode(), created);
+        }
         // Everything is in the tree now: nothing for `drop` but the lock.
         self.top = core::ptr::null_mut();
         self.last_dir = core::ptr::null_mut();
