@@ -97,6 +97,8 @@ struct devnsfs_device {
  *   ENXIO       "tun", "fuse", "kvm": the driver is neither built in nor
  *               loaded (devnsfs loads no module for them)
  *   EINVAL      "host": @major 0 or above 4095, or @minor above 2^20 - 1
+ *   ENOENT      a directory on the path of @name was removed meanwhile
+ *               (the owner's rmdir(2))
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name (a directory is
  *               not a device)
