@@ -10,6 +10,7 @@ packages=(
 	clang lld llvm libclang-dev
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static util-linux util-linux-extra python3 iproute2
+	udev
 )
 
 missing=()
