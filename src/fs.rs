@@ -137,8 +137,7 @@ impl vfs::FileSystem for Devnsfs {
         if uid_changes || gid_changes {
             return Err(fc.invalid(c_str!("devnsfs: uid and gid cannot change on remount")));
         }
-        instance.reconfigure(sb, opts.mode, opts.ctlmode, opts.max);
-        Ok(())
+        instance.reconfigure(sb, opts.mode, opts.ctlmode, opts.max)
     }
 
     fn show_options(instance: &Instance, out: &mut OptionWriter<'_>) {

@@ -176,8 +176,8 @@ impl Instance {
         mode: Option<u16>,
         ctlmode: Option<u16>,
         max: Option<u32>,
-    ) {
-        let root = sb.lock_root();
+    ) -> Result {
+        let root = sb.lock_root_killable()?;
         if let Some(mode) = mode {
             self.mode.store(mode, Ordering::Relaxed);
         }
@@ -188,6 +188,7 @@ impl Instance {
         if let Some(max) = max {
             self.max.store(max, Ordering::Relaxed);
         }
+        Ok(())
     }
 
     /// Creates device `name` of `class` and its node in `sb`, this
@@ -220,7 +221,7 @@ impl Instance {
             let name = Name::from_entry(name)?;
             self.add_with_mode(sb, name, class, (0, 0), STD_MODE, |_| Ok(()))?;
         }
-        let root = sb.lock_root();
+        let root = sb.lock_root_killable()?;
         for (name, target) in STD_SYMLINKS {
             root.make_symlink(name, target)?;
         }
@@ -240,7 +241,7 @@ impl Instance {
         mode: u16,
         confirm: impl FnOnce(&Device) -> Result,
     ) -> Result<Arc<Device>> {
-        let root = sb.lock_root();
+        let root = sb.lock_root_killable()?;
         let owner = sb.user_ns();
         // Before the table's lock: it locks the directory the node goes in,
         // whose lock (a node's class) nests outside the table's, as
@@ -299,10 +300,7 @@ impl Instance {
     }
 
     /// The device called `name` in `sb`, this instance's superblock.
-    pub(crate) fn find(&self, sb: SuperRef<'_>, name: &Name) -> Result<Arc<Device>> {
-        // The root lock hides a REMOVE that finds its node busy and puts
-        // the device back.
-        let _root = sb.lock_root();
+    pub(crate) fn find(&self, name: &Name) -> Result<Arc<Device>> {
         let devices = self.devices.lock();
         devices
             .by_name
@@ -311,23 +309,33 @@ impl Instance {
             .ok_or(ENOENT)
     }
 
-    /// Removes device `name` from `sb`, this instance's superblock:
-    /// revokes it, removes its node, and then, with the root unlocked,
-    /// waits for the calls in flight on it. `EBUSY`, changing nothing,
-    /// while the node is a mount point.
+    /// Removes device `name` from `sb`, this instance's superblock. It is
+    /// revoked first, holding no directory lock (a tenant's reader of a
+    /// directory can hold its lock for as long as a page fault on its
+    /// buffer takes, and must not put off taking a device back); then its
+    /// node is removed and, with the root unlocked, the calls in flight
+    /// are waited for. `EBUSY`, changing nothing, while the node is a
+    /// mount point. `EINTR` if the remover is killed while it waits for a
+    /// directory: the device stays revoked and listed, and a later REMOVE
+    /// finishes.
     pub(crate) fn remove(&self, sb: SuperRef<'_>, name: &Name) -> Result {
-        let root = sb.lock_root();
-        // Room to put the entry back if the node turns out to be busy.
-        let spare = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
-        let (key, entry) = self.take(name, |_| true)?.to_key_value();
-        // The node's inode lock nests inside the root's, not inside the
-        // table's (unlink(2) takes them in that order).
-        if let Err(e) = root.forbid_mounts(&entry.node) {
-            self.put_back(spare.into_node(key, entry));
-            return Err(e);
-        }
-        entry.device.revoke();
-        root.remove(entry.node);
+        let (device, node) = {
+            let devices = self.devices.lock();
+            let entry = devices.by_name.get(name).ok_or(ENOENT)?;
+            (entry.device.clone(), entry.node.counted())
+        };
+        node.forbid_mounts()?;
+        device.revoke();
+        let root = sb.lock_root_killable()?;
+        // Its directory locked before the table (the order of unlink(2)).
+        let parent = root.lock_parent(&node)?;
+        drop(node);
+        // Gone meanwhile (unlink(2) or another REMOVE): done.
+        let Ok(taken) = self.take(name, |e| Arc::ptr_eq(&e.device, &device)) else {
+            return Ok(());
+        };
+        let (_, entry) = taken.to_key_value();
+        root.remove(parent, entry.node);
         self.notify(&root, Action::Remove, &entry.device);
         drop(root);
         entry.device.wait_revoked();
@@ -385,12 +393,5 @@ impl Instance {
         let node = devices.by_name.remove_node(name).ok_or(ENOENT)?;
         devices.count -= 1;
         Ok(node)
-    }
-
-    /// Undoes `take`.
-    fn put_back(&self, node: RBTreeNode<Name, Entry>) {
-        let mut devices = self.devices.lock();
-        devices.by_name.insert(node);
-        devices.count += 1;
     }
 }

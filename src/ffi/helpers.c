@@ -23,6 +23,11 @@ void devnsfs_inode_lock(struct inode *inode)
 	inode_lock(inode);
 }
 
+int devnsfs_inode_lock_killable(struct inode *inode)
+{
+	return inode_lock_killable(inode);
+}
+
 void devnsfs_inode_unlock(struct inode *inode)
 {
 	inode_unlock(inode);

@@ -16,6 +16,7 @@ struct user_namespace;
 struct wait_queue_head;
 
 void devnsfs_inode_lock(struct inode *inode);
+int devnsfs_inode_lock_killable(struct inode *inode);
 void devnsfs_inode_unlock(struct inode *inode);
 unsigned int devnsfs_current_fsuid(void);
 unsigned int devnsfs_current_fsgid(void);

@@ -172,7 +172,7 @@ pub(super) unsafe fn entries_changed(dir: *mut ffi::inode) {
 /// not dead, and this value holds a reference on it and its inode's lock,
 /// released on drop (and no other subdirectory lock of this task is held
 /// meanwhile); otherwise `dentry` is the root.
-pub(super) struct LockedDir<'r> {
+pub(crate) struct LockedDir<'r> {
     dentry: *mut ffi::dentry,
     subdir: bool,
     _root: PhantomData<&'r RootLocked<'r>>,
@@ -196,24 +196,28 @@ impl<'r> LockedDir<'r> {
     /// `entry` is a positive entry of `root`'s instance other than the
     /// root, on which the caller holds a reference (or the pin), and the
     /// caller holds no subdirectory or node lock.
-    pub(super) unsafe fn parent_of(root: &'r RootLocked<'r>, entry: *mut ffi::dentry) -> Self {
+    pub(super) unsafe fn parent_of(
+        root: &'r RootLocked<'r>,
+        entry: *mut ffi::dentry,
+    ) -> Result<Self> {
         // SAFETY: an entry of the instance keeps its parent: directories
         // are never renamed, and one holding an entry is never removed.
         let parent = unsafe { (*entry).d_parent };
         let mut dir = Self::root(root);
         if parent != dir.dentry {
             // SAFETY: a subdirectory of the instance, alive while it holds
-            // `entry`; no other lock held.
-            // Not dead: it holds `entry`.
-            let _ = unsafe { dir.descend(parent) };
+            // `entry` (so not dead either); no other lock held.
+            unsafe { dir.descend(parent)? };
         }
-        dir
+        Ok(dir)
     }
 
     /// Moves to subdirectory `dir`: unlocks this one first, if it is a
     /// subdirectory, then takes a reference on `dir` and locks it.
     /// `ENOENT` (and the value stays at the root) if `dir` was removed
-    /// before the lock was taken (the owner's rmdir(2)).
+    /// before the lock was taken (the owner's rmdir(2)); `EINTR` if the
+    /// caller is killed while it waits (a reader can hold the lock for as
+    /// long as a page fault on its buffer takes).
     ///
     /// # Safety
     ///
@@ -224,12 +228,18 @@ impl<'r> LockedDir<'r> {
         // SAFETY: `dir` is live (function contract); our own reference
         // keeps it and its inode while we hold the lock. The only
         // subdirectory lock this task held was released just above.
-        let dead = unsafe {
+        let locked = unsafe {
             ffi::devnsfs_dget(dir);
-            let inode = (*dir).d_inode;
-            ffi::devnsfs_inode_lock(inode);
-            ffi::devnsfs_is_deaddir(inode)
+            kernel::error::to_result(ffi::devnsfs_inode_lock_killable((*dir).d_inode))
         };
+        if let Err(e) = locked {
+            // SAFETY: referenced just above.
+            unsafe { ffi::dput(dir) };
+            self.dentry = self.dentry_root();
+            return Err(e);
+        }
+        // SAFETY: locked and referenced just above.
+        let dead = unsafe { ffi::devnsfs_is_deaddir((*dir).d_inode) };
         if dead {
             // SAFETY: locked and referenced just above.
             unsafe {
@@ -294,8 +304,11 @@ impl Drop for LockedDir<'_> {
 pub(super) unsafe fn retire(_root: &RootLocked<'_>, dentry: *mut ffi::dentry) -> bool {
     // SAFETY: positive while the root is locked (function contract).
     let inode = unsafe { (*dentry).d_inode };
-    // SAFETY: the inode is live; the caller holds no lock of its class.
-    unsafe { ffi::devnsfs_inode_lock(inode) };
+    // SAFETY: the inode is live; the caller holds no lock of its class. A
+    // caller killed while it waits leaves the directory for later.
+    if unsafe { ffi::devnsfs_inode_lock_killable(inode) } != 0 {
+        return false;
+    }
     // SAFETY: `dentry` is live; its flags and children change under the
     // locks held (devnsfs adds entries under the root's).
     // A directory the owner removed meanwhile (dead) is gone already.
@@ -335,8 +348,11 @@ pub(super) unsafe fn prune<'r>(root: &'r RootLocked<'r>, mut dir: *mut ffi::dent
             break;
         }
         // SAFETY: as above; retired, so the owner's rmdir leaves it alone
-        // (owner.rs refuses a dead directory).
-        let parent = unsafe { LockedDir::parent_of(root, dir) };
+        // (owner.rs refuses a dead directory). A caller killed while it
+        // waits leaves it (dead and empty) for kill_sb.
+        let Ok(parent) = (unsafe { LockedDir::parent_of(root, dir) }) else {
+            break;
+        };
         // SAFETY: `dir` is an empty, retired directory in the locked
         // `parent`, holding its pin reference, which the first `dput`
         // gives back (as simple_rmdir() does for ramfs); the second is the

@@ -89,11 +89,24 @@ impl<'a> SuperRef<'a> {
     }
 
     /// Locks the root directory, as a directory operation of the VFS does.
+    /// For set-up only, when nobody else can reach the instance yet.
     pub(crate) fn lock_root(self) -> RootGuard<'a> {
         // SAFETY: the root inode is live for `'a`.
         unsafe { ffi::devnsfs_inode_lock(self.root_dir()) };
         // INVARIANT: locked just above; the guard unlocks it when dropped.
         RootGuard(RootLocked { sb: self })
+    }
+
+    /// Locks the root directory; `EINTR` if the caller is killed while it
+    /// waits. A reader of the root (getdents(2)) holds its lock shared for
+    /// as long as a page fault on its buffer takes, which a tenant's
+    /// stalled FUSE server can make for ever: nobody must be stuck behind
+    /// that unkillably.
+    pub(crate) fn lock_root_killable(self) -> Result<RootGuard<'a>> {
+        // SAFETY: the root inode is live for `'a`.
+        kernel::error::to_result(unsafe { ffi::devnsfs_inode_lock_killable(self.root_dir()) })?;
+        // INVARIANT: locked just above; the guard unlocks it when dropped.
+        Ok(RootGuard(RootLocked { sb: self }))
     }
 }
 
@@ -302,32 +315,24 @@ impl<'a> RootLocked<'a> {
         Ok(prepared)
     }
 
-    /// Readies `node` for removal: `EBUSY` if it is a mount point (in any
-    /// mount namespace), as unlink(2) refuses one; otherwise no mount can
-    /// be made on it from now on (lock_mount() checks cant_mount() under
-    /// the node's inode lock, which this takes too).
-    pub(crate) fn forbid_mounts(&self, node: &Node) -> Result {
-        // SAFETY: the node is positive (type invariant of `Node`), and the
-        // caller can hold no other inode lock of ours: it has only `self`.
-        if unsafe { dir::retire(self, node.0) } {
-            Ok(())
-        } else {
-            Err(EBUSY)
-        }
+    /// Locks the directory `node` is in, for `remove`; `EINTR` if the
+    /// caller is killed while it waits.
+    pub(crate) fn lock_parent(&self, node: &NodeRef) -> Result<LockedDir<'_>> {
+        // SAFETY: `node` holds a reference on a positive entry of this
+        // instance, not the root (type invariant of `NodeRef`); the caller
+        // holds no other lock of ours.
+        unsafe { LockedDir::parent_of(self, node.0) }
     }
 
-    /// Removes `node` from its directory, then each directory on its path
-    /// that is left without entries and is not a mount point (devtmpfs
-    /// prunes its directories so): later lookups miss them, open files
-    /// keep their inodes until the last close.
-    pub(crate) fn remove(&self, node: Node) {
-        // SAFETY: `node.0` is a positive entry (type invariant), not the
-        // root; the caller holds no other lock of ours.
-        let parent = unsafe { LockedDir::parent_of(self, node.0) };
-        // SAFETY: `node.0` is a positive dentry of the locked `parent`
-        // holding the pin reference, which `dput` gives back (devpts does
-        // the same in devpts_pty_kill). The parent is referenced for the
-        // pruning below.
+    /// Removes `node` from `parent`, its directory, then each directory on
+    /// its path that is left without entries and is not a mount point
+    /// (devtmpfs prunes its directories so): later lookups miss them, open
+    /// files keep their inodes until the last close.
+    pub(crate) fn remove(&self, parent: LockedDir<'_>, node: Node) {
+        // SAFETY: `node.0` is a positive dentry (type invariant) of the
+        // locked `parent` (the caller's), holding the pin reference, which
+        // `dput` gives back (devpts does the same in devpts_pty_kill). The
+        // parent is referenced for the pruning below.
         let dir = unsafe {
             ffi::devnsfs_fsnotify_removed(parent.inode(), node.0);
             ffi::drop_nlink((*node.0).d_inode);
@@ -494,7 +499,63 @@ impl UnlinkCall {
     }
 }
 
+/// A counted reference on a node's dentry, to work on it without the
+/// instance's locks.
+///
+/// # Invariants
+///
+/// `0` is a dentry of a device node of an instance (not the root), on which
+/// the value holds a reference.
+pub(crate) struct NodeRef(*mut ffi::dentry);
+
+impl NodeRef {
+    /// Readies the node for removal, under its inode's lock (which
+    /// lock_mount() takes to check cant_mount()): `EBUSY` if it is a mount
+    /// point (in any mount namespace), as unlink(2) refuses one; otherwise
+    /// no mount can be made on it from now on. `EINTR` if the caller is
+    /// killed while it waits for the lock.
+    pub(crate) fn forbid_mounts(&self) -> Result {
+        // SAFETY: our reference keeps the dentry, and a node's inode stays
+        // with it (type invariant).
+        let inode = unsafe { (*self.0).d_inode };
+        // SAFETY: `inode` is live; the caller holds no lock of ours.
+        kernel::error::to_result(unsafe { ffi::devnsfs_inode_lock_killable(inode) })?;
+        // SAFETY: `self.0` is live; its flags change under the lock held;
+        // dont_mount() takes the dentry's own lock.
+        let mounted = unsafe {
+            let mounted = ffi::devnsfs_d_mountpoint(self.0);
+            if !mounted {
+                ffi::devnsfs_dont_mount(self.0);
+            }
+            ffi::devnsfs_inode_unlock(inode);
+            mounted
+        };
+        if mounted {
+            Err(EBUSY)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for NodeRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference the value holds (type invariant).
+        unsafe { ffi::dput(self.0) };
+    }
+}
+
+// SAFETY: a counted dentry reference may be dropped on any task.
+unsafe impl Send for NodeRef {}
+
 impl Node {
+    /// A counted reference on the node, valid after the node is removed.
+    pub(crate) fn counted(&self) -> NodeRef {
+        // SAFETY: the node is live (type invariant); the new reference is
+        // the value's.
+        NodeRef(unsafe { ffi::devnsfs_dget(self.0) })
+    }
+
     /// Whether `call` unlinks this node.
     pub(crate) fn is_unlinked_by(&self, call: &UnlinkCall) -> bool {
         self.0 == call.dentry

@@ -76,6 +76,9 @@ struct devnsfs_device {
  *           [A-Za-z0-9._-] and '/', a leading, trailing or doubled '/', a
  *           component "." or "..", or DEVNSFS_CONTROL_NAME as the first)
  *   EBADF   ADD or REMOVE on a control node not open for writing
+ *   EINTR   ADD or REMOVE: killed while waiting for a directory's lock
+ *           (a reader can hold one for as long as a page fault takes);
+ *           a REMOVE so ended has revoked the device already
  * DEVNSFS_IOC_ADD:
  *   EINVAL      @class_name not NUL-terminated within DEVNSFS_CLASS_MAX
  *   EOPNOTSUPP  no such device class
