@@ -28,7 +28,8 @@ done
 if [ $((${#missing[@]} + ${#missing_norecommends[@]})) -gt 0 ]; then
 	sudo=
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	log "installing: ${missing[*]} ${missing_norecommends[*]}"
+	all=("${missing[@]}" "${missing_norecommends[@]}")
+	log "installing: ${all[*]}"
 	$sudo apt-get update -qq
 	[ ${#missing[@]} = 0 ] ||
 		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
