@@ -15,6 +15,8 @@
 #   make kernel       build the VARIANT (debug|release) test kernel, cached
 #   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
 #   make selftests    build the selftest programs
+#   make dkms-check   dkms add, build, install and remove of the module
+#                     (dkms.conf) against the debug kernel, in private trees
 #   make rustfmt      format the Rust sources; rustfmtcheck only checks
 #   make rust-analyzer  write rust-project.json for the editor
 #
@@ -24,7 +26,7 @@ VARIANT ?= debug
 S := scripts
 export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check stress bench deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check stress bench deps kernel module selftests dkms-check rustfmt rustfmtcheck rust-analyzer clean
 
 all: module
 
@@ -51,6 +53,9 @@ module: deps
 
 selftests: deps
 	@$(S)/selftests.sh
+
+dkms-check:
+	@$(S)/dkms-check.sh
 
 rustfmt rustfmtcheck: deps
 	@$(S)/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check)
