@@ -84,8 +84,11 @@ const STD_SYMLINKS: [(&[u8], &CStr); 5] = [
 ];
 
 /// `-o std`'s directories, for the runtime to mount devpts, a tmpfs and
-/// mqueue on.
-const STD_DIRS: [&[u8]; 3] = [b"pts", b"shm", b"mqueue"];
+/// mqueue on, with their permission bits. shm is 1777, the mode of a
+/// host's /dev/shm and of the tmpfs runtimes mount there: runc gives the
+/// tmpfs it mounts on a directory that exists the directory's mode (with
+/// 0755, the container's users other than root could not use /dev/shm).
+const STD_DIRS: [(&[u8], u16); 3] = [(b"pts", 0o755), (b"shm", 0o1777), (b"mqueue", 0o755)];
 
 struct Entry {
     device: Arc<Device>,
@@ -225,8 +228,8 @@ impl Instance {
         for (name, target) in STD_SYMLINKS {
             root.make_symlink(name, target)?;
         }
-        for name in STD_DIRS {
-            root.make_dir(name)?;
+        for (name, perm) in STD_DIRS {
+            root.make_dir(name, perm)?;
         }
         Ok(())
     }

@@ -400,12 +400,15 @@ impl RootLocked<'_> {
         })
     }
 
-    /// Makes directory `name` in the root, as devnsfs's own: `-o std`'s
-    /// mount points pts, shm and mqueue.
-    pub(crate) fn make_dir(&self, name: &[u8]) -> Result {
+    /// Makes directory `name` in the root with permission bits `perm`, as
+    /// devnsfs's own: `-o std`'s mount points pts, shm and mqueue.
+    pub(crate) fn make_dir(&self, name: &[u8], perm: u16) -> Result {
         self.make_entry(name, |sb| {
             // SAFETY: `sb` is live and has a root.
-            unsafe { dir::new_dir_inode(sb) }
+            let inode = unsafe { dir::new_dir_inode(sb) }?;
+            // SAFETY: `inode` is new and only ours.
+            unsafe { (*inode).i_mode = ((*inode).i_mode & !0o7777) | (perm & 0o7777) };
+            Ok(inode)
         })?;
         // SAFETY: the root is live and locked; the new directory's "..".
         unsafe { ffi::inc_nlink((*self.root_dentry()).d_inode) };
