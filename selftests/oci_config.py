@@ -64,7 +64,7 @@ def main():
             if dev == "devnsfs":
                 mounts.append({"destination": "/dev", "type": "bind",
                                "source": os.path.join(rootfs, "dev"),
-                               "options": ["bind"]})
+                               "options": ["bind", "nosuid", "noexec"]})
                 if terminal == "1":
                     mounts.append({"destination": "/dev/console", "type": "bind",
                                    "source": "/dev/null", "options": ["bind"]})

@@ -88,6 +88,8 @@ static const char probe_sh[] =
 	"echo \"pts.fstype=$($c fstype /dev/pts)\"\n"
 	"echo \"pty=$($c pty)\"\n"
 	"echo \"shm.fstype=$($c fstype /dev/shm)\"\n"
+	"echo \"shm.mode=$(stat -c %a /dev/shm)\"\n"
+	"echo \"pts.mode=$(stat -c %a /dev/pts)\"\n"
 	"echo \"shm.write=$(echo data >/dev/shm/probe && cat /dev/shm/probe && rm /dev/shm/probe)\"\n"
 	/* The mount only: -o std has the directory whether or not it is used. */
 	"[ -d /dev/mqueue ] && m=$($c fstype /dev/mqueue) && [ \"$m\" != \"$($c fstype /dev)\" ] &&\n"
@@ -108,7 +110,8 @@ static const char *const compared[] = {
 	"id", "null.write", "null.read", "zero.read", "zero.bytes", "full.write", "full.read",
 	"urandom.read", "random.read", "tty", "console", "fd.link", "fd.list", "stdin.link",
 	"stdout.link", "stderr.link", "stdout.write", "stderr.write", "ptmx.link",
-	"pts.fstype", "pty", "shm.fstype", "shm.write", "mqueue.fstype", "done",
+	"pts.fstype", "pts.mode", "pty", "shm.fstype", "shm.mode", "shm.write", "mqueue.fstype",
+	"done",
 };
 
 FIXTURE(oci) {
@@ -505,7 +508,8 @@ static void expect_standard_dev(struct __test_metadata *_metadata, const char *w
 		{ "stdout.link", "/proc/self/fd/1" }, { "stderr.link", "/proc/self/fd/2" },
 		{ "stdout.write", "ok" }, { "stderr.write", "ok" },
 		{ "ptmx.link", "pts/ptmx" }, { "pts.fstype", "devpts" }, { "pty", "ok" },
-		{ "shm.fstype", "tmpfs" }, { "shm.write", "data" }, { "done", "1" },
+		{ "shm.fstype", "tmpfs" }, { "shm.mode", "1777" }, { "shm.write", "data" },
+		{ "done", "1" },
 	};
 	bool ok = true;
 	size_t i;
