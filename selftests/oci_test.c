@@ -14,15 +14,20 @@
  * /dev/devns-control.
  *
  * The config.json is the runtime's own spec, edited by oci_config.py
- * (beside this program), which also says which /dev mount entries the
- * "devnsfs" and "plain" cases use. The "plain" case records what each
- * runtime does to a devnsfs /dev that is not a bind mount.
+ * (beside this program), which holds the /dev entries the Documentation
+ * gives: devnsfs -o std at /dev, then a bind mount of /dev onto itself,
+ * and with a terminal a /dev/console placeholder. The bind mount is what
+ * makes both runtimes leave /dev alone; without it (the "plain" cases)
+ * they bind the host's nodes over devnsfs's, and runc does not start at
+ * all (see plain_devnsfs_dev_gets_the_runtimes_nodes_on_top).
  *
  * The runtimes, busybox (static) and script come from the host root the
  * guest runs on; a missing one makes the cases SKIP. The test mounts what
  * the runtimes need in a mount namespace of its own: cgroup2 on
  * /sys/fs/cgroup (runc and crun statfs it, even with no cgroup manager)
- * and a devpts instance on /dev/pts (for script's pty).
+ * and a devpts instance on /dev/pts (for script's pty). What the test
+ * kernel lacks, the spec loses: the ipc namespace (no CONFIG_IPC_NS) and
+ * the /dev/mqueue mount (no CONFIG_POSIX_MQUEUE).
  */
 #define _GNU_SOURCE
 #include <errno.h>
