@@ -566,7 +566,7 @@ TEST(std_in_an_unprivileged_container)
 	ASSERT_NE(NULL, c.dir2);
 	ASSERT_EQ(0, chmod(c.dir2, 0777));
 	ASSERT_EQ(0, userns_child_start(&child, std_in_container, &c));
-	EXPECT_EQ(0, userns_child_result(&child, m, sizeof(m))) TH_LOG("in the container: %s", m);
+	ASSERT_EQ(0, userns_child_result(&child, m, sizeof(m))) TH_LOG("in the container: %s", m);
 	/* From the host: the container's root owns them. */
 	snprintf(path, sizeof(path), "/proc/%d/root%s/null", child.pid, c.dir);
 	EXPECT_EQ(0, lstat(path, &st));
