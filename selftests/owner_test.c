@@ -1134,17 +1134,17 @@ static int host_owner(void *arg, char *msg, size_t len)
 	int fd;
 
 	umask(022);
-	OK(mkdir(P("d"), 0777));
-	OK(symlink("null", P("d/s")));
-	fd = open(P("d/f"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-	CHECK(fd >= 0, "create d/f");
+	OK(mkdir(P("hd"), 0777));
+	OK(symlink("null", P("hd/s")));
+	fd = open(P("hd/f"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	CHECK(fd >= 0, "create hd/f");
 	close(fd);
-	OK(rename(P("d/s"), P("s")));
-	OK(rename(P("d/f"), P("f")));
+	OK(rename(P("hd/s"), P("hs")));
+	OK(rename(P("hd/f"), P("hf")));
 	FAILS(ENOTEMPTY, rmdir(P("pub")));
-	OK(unlink(P("s")));
-	OK(unlink(P("f")));
-	OK(rmdir(P("d")));
+	OK(unlink(P("hs")));
+	OK(unlink(P("hf")));
+	OK(rmdir(P("hd")));
 	/* CAP_MKNOD does not help. */
 	FAILS(EPERM, mknod(P("c"), S_IFCHR | 0600, makedev(1, 3)));
 	FAILS(EPERM, mknod(P("r"), S_IFREG | 0600, 0));

@@ -496,7 +496,9 @@ TEST(a_shell_in_a_container_redirects_to_its_std_dev_null)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		if (dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0 || setgroups(0, NULL) ||
+		/* The pipes are the user's, as a terminal would be: /dev/stdout reopens one. */
+		if (fchown(o[1], TEST_UID, TEST_GID) || fchown(e[1], TEST_UID, TEST_GID) ||
+		    dup2(o[1], 1) < 0 || dup2(e[1], 2) < 0 || setgroups(0, NULL) ||
 		    setresgid(TEST_GID, TEST_GID, TEST_GID) ||
 		    setresuid(TEST_UID, TEST_UID, TEST_UID))
 			_exit(100);
