@@ -292,7 +292,7 @@ TEST_F(inst, mknod_links_and_device_renames_are_refused)
 	EXPECT_EQ(0, ctl_add(self->ctl, "dev", "null", NULL));
 	EXPECT_EQ(-1, mknod(P("nod"), S_IFCHR | 0600, makedev(1, 3)));
 	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, mknod(P("reg"), S_IFREG | 0600, 0));
+	EXPECT_EQ(-1, mknod(P("fifo"), S_IFIFO | 0600, 0));
 	EXPECT_EQ(EPERM, errno);
 	node_path(other, sizeof(other), self->dir, "dev");
 	EXPECT_EQ(-1, link(other, P("hard")));
@@ -320,6 +320,10 @@ TEST_F(inst, mknod_links_and_device_renames_are_refused)
 	unlink(P("sym"));
 	rmdir(P("dir"));
 	EXPECT_ENTRIES("dev devns-control ");
+	/* mknod(S_IFREG), which the VFS passes to ->create as open(O_CREAT | O_EXCL). */
+	EXPECT_EQ(-1, mknod(P("reg"), S_IFREG | 0600, 0));
+	EXPECT_EQ(EPERM, errno);
+	unlink(P("reg"));
 }
 
 TEST_F(inst, unlink_removes_the_device_and_revokes_its_files)
