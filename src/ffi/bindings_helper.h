@@ -8,5 +8,6 @@
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/namei.h>
+#include <linux/tty.h>
 #include <net/net_namespace.h>
 #include "helpers.h"

@@ -6,12 +6,10 @@
 #include <linux/fs.h>
 #include <linux/fsnotify.h>
 #include <linux/hrtimer.h>
-#include <linux/major.h>
 #include <linux/netlink.h>
 #include <linux/pagemap.h>
 #include <linux/poll.h>
 #include <linux/skbuff.h>
-#include <linux/tty.h>
 #include <linux/uaccess.h>
 #include <linux/user_namespace.h>
 #include <linux/wait.h>
@@ -155,24 +153,6 @@ size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size)
 int devnsfs_devcgroup_may_mknod(u32 major, u32 minor)
 {
 	return devcgroup_inode_mknod(S_IFCHR, MKDEV(major, minor));
-}
-
-/*
- * Whether a tty driver serves the character device: tty_kopen_shared()
- * finds the driver by number (-ENODEV if none) and opens nothing.
- */
-bool devnsfs_is_tty(u32 major, u32 minor)
-{
-	struct tty_struct *tty;
-
-	if (major == TTYAUX_MAJOR)
-		return true;
-	tty = tty_kopen_shared(MKDEV(major, minor));
-	if (tty == ERR_PTR(-ENODEV))
-		return false;
-	if (!IS_ERR_OR_NULL(tty))
-		tty_kref_put(tty);
-	return true;
 }
 
 /* What a syscall making the entry would tell fsnotify (IN_CREATE). */

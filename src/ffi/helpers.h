@@ -44,7 +44,6 @@ void devnsfs_annotate_dir(struct inode *inode);
 void devnsfs_dir_changed(struct inode *dir);
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
 int devnsfs_devcgroup_may_mknod(u32 major, u32 minor);
-bool devnsfs_is_tty(u32 major, u32 minor);
 
 void devnsfs_fsnotify_created(struct inode *dir, struct dentry *dentry);
 void devnsfs_fsnotify_removed(struct inode *dir, struct dentry *dentry);

@@ -72,9 +72,6 @@ pub(crate) enum Forwarding {
 /// initialises, so node creation records it here (`learn_chrdev_fops`)
 /// before any pass-through node can be opened (every instance makes its
 /// control node first).
-/// The minor bits of a `dev_t`.
-const MINOR_MASK: u32 = (1 << MINOR_BITS) - 1;
-
 static CHRDEV_FOPS: AtomicPtr<ffi::file_operations> = AtomicPtr::new(null_mut());
 
 /// Records `def_chr_fops` from `inode`, just initialised by
@@ -215,9 +212,7 @@ impl ProxySlot {
         // A driver table not seen yet: is it one that swaps `f_op` of open
         // files? (Once a table is known not to be, its later files skip
         // the tty_mutex.)
-        let major = devt >> MINOR_BITS;
-        // SAFETY: looks the number up among the tty drivers.
-        if SWAPS_F_OP.contains(&major) || unsafe { ffi::devnsfs_is_tty(major, devt & MINOR_MASK) } {
+        if SWAPS_F_OP.contains(&(devt >> MINOR_BITS)) || is_tty(devt) {
             self.keep_spare(spare);
             return Installed::Direct { warn: false };
         }
@@ -249,6 +244,28 @@ impl ProxySlot {
 /// swap between a driver's open and the proxy's install would be lost. In
 /// 6.12 no other driver assigns `f_op` after its open.
 const SWAPS_F_OP: [u32; 2] = [14, 116];
+
+/// `TTYAUX_MAJOR`: /dev/tty, the console and ptmx, which no tty driver is
+/// registered for by number.
+const TTYAUX_MAJOR: u32 = 5;
+
+/// Whether a tty driver serves the character device `devt`:
+/// tty_kopen_shared() finds the driver by number (`ENODEV` if none) and
+/// opens nothing. Loads nothing either.
+fn is_tty(devt: u32) -> bool {
+    if devt >> MINOR_BITS == TTYAUX_MAJOR {
+        return true;
+    }
+    // SAFETY: a lookup among the registered tty drivers, any number.
+    match kernel::error::from_err_ptr(unsafe { ffi::tty_kopen_shared(devt) }) {
+        Err(e) => e != ENODEV,
+        Ok(tty) => {
+            // SAFETY: the reference tty_kopen_shared() took (NULL: none).
+            unsafe { ffi::tty_kref_put(tty) };
+            true
+        }
+    }
+}
 
 /// What `ProxySlot::install` decided for a file.
 enum Installed {
