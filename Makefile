@@ -15,7 +15,9 @@
 #   make kernel       build the VARIANT (debug|release) test kernel, cached
 #   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
 #   make selftests    build the selftest programs
-#   make rustfmt      format the Rust sources; rustfmtcheck only checks
+#   make devnsctl     build the devnsctl tool (CLIPPY=1 to lint it instead)
+#   make rustfmt      format the Rust sources (module and devnsctl);
+#                     rustfmtcheck only checks
 #   make rust-analyzer  write rust-project.json for the editor
 #
 # KDIR=<Rust-enabled kernel build tree> replaces the cached test kernels.
@@ -24,9 +26,9 @@ VARIANT ?= debug
 S := scripts
 export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check stress bench deps kernel module selftests rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check stress bench deps kernel module selftests devnsctl rustfmt rustfmtcheck rust-analyzer clean
 
-all: module
+all: module devnsctl
 
 run:
 	@$(S)/run.sh
@@ -52,6 +54,9 @@ module: deps
 selftests: deps
 	@$(S)/selftests.sh
 
+devnsctl: deps
+	@$(S)/devnsctl.sh build
+
 rustfmt rustfmtcheck: deps
 	@$(S)/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check)
 
@@ -63,3 +68,4 @@ clean:
 	@rm -f .devnsfs-kdir
 	@$(MAKE) -s -C selftests clean
 	@$(MAKE) -s -C bench clean
+	@rm -rf tools/devnsctl/target

@@ -5,7 +5,7 @@
 use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{Mode, OFlags};
+use rustix::fs::{FileType, Mode, OFlags};
 use rustix::io::Errno;
 use rustix::ioctl::{Updater, ioctl};
 
@@ -28,13 +28,21 @@ impl Control {
         let what = || format!("open {}", path.display());
         let fd = rustix::fs::open(path, access | OFlags::CLOEXEC, Mode::empty())
             .map_err(|e| Failure::errno(what(), e, reason(Op::Open { write }, e)))?;
-        // Said plainly here rather than as ENOTTY from the first ioctl.
+        // Said plainly here rather than as ENOTTY from the first ioctl (or,
+        // for the instance's root directory, a listing of its parent).
         let fs = rustix::fs::fstatfs(&fd).map_err(|e| Failure::errno(what(), e, None))?;
         // f_type is i64 on x86-64 but narrower elsewhere.
         #[allow(clippy::useless_conversion)]
         let magic = i64::from(fs.f_type);
         if magic != abi::SUPER_MAGIC {
             return Err(Failure::plain(what(), "not on a devnsfs instance"));
+        }
+        let st = rustix::fs::fstat(&fd).map_err(|e| Failure::errno(what(), e, None))?;
+        if FileType::from_raw_mode(st.st_mode) != FileType::CharacterDevice {
+            return Err(Failure::plain(
+                what(),
+                "not a control node (the control node is DIR/devns-control)",
+            ));
         }
         Ok(Control {
             fd,
