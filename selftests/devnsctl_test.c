@@ -166,7 +166,7 @@ static int container_queries(void *arg, char *msg, size_t len)
 	char ctl_path[256], want[2048], null_json[256], card_json[256], tun_json[256];
 	struct result *r = calloc(1, sizeof(*r));
 	struct stat st, ctl_st;
-	int ctl;
+	int ctl, ctl2;
 
 	if (!r)
 		return fail_msg(msg, len, ENOMEM, "calloc");
@@ -245,7 +245,22 @@ static int container_queries(void *arg, char *msg, size_t len)
 		return fail_msg(msg, len, EEXIST, "gpu exists");
 	/* Not a control node. */
 	DEVNSCTL(r, "--control", dir, "ls");
-	CHECK(r, 1, err, NULL, "ls of a directory as the control node");
+	CHECK(r, 1, err, "not a control node", "ls of a directory as the control node");
+	/*
+	 * The control node bind-mounted alone: its ioctls work, but ls
+	 * refuses to list the directory it is in, which is not the instance.
+	 */
+	snprintf(want, sizeof(want), "%s.ctl", dir);
+	ctl2 = open(want, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (ctl2 < 0 || mount(ctl_path, want, NULL, MS_BIND, NULL))
+		return fail_msg(msg, len, errno, "bind-mount the control node on %s", want);
+	close(ctl2);
+	DEVNSCTL(r, "--control", want, "info", "null");
+	CHECK(r, 0, out, "null: class=null", "info through a bind-mounted control node");
+	DEVNSCTL(r, "--control", want, "ls");
+	CHECK(r, 1, err, "not the root of the control node's instance", "ls through a bind mount");
+	umount2(want, MNT_DETACH);
+	unlink(want);
 
 	close(ctl);
 	free(r);

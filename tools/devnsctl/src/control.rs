@@ -17,6 +17,8 @@ use crate::reasons::{Op, reason};
 pub struct Control {
     fd: OwnedFd,
     path: PathBuf,
+    /// The instance's st_dev, as the control node has it.
+    instance: u64,
 }
 
 impl Control {
@@ -44,9 +46,13 @@ impl Control {
                 "not a control node (the control node is DIR/devns-control)",
             ));
         }
+        // st_dev is u64 on x86-64 but c_ulong on some architectures.
+        #[allow(clippy::useless_conversion)]
+        let dev = u64::from(st.st_dev);
         Ok(Control {
             fd,
             path: path.to_owned(),
+            instance: dev,
         })
     }
 
@@ -56,6 +62,10 @@ impl Control {
             Some(p) if !p.as_os_str().is_empty() => p.to_owned(),
             _ => PathBuf::from("."),
         }
+    }
+
+    pub fn instance(&self) -> u64 {
+        self.instance
     }
 
     pub fn add(&self, name: &str, class: &str, major: u32, minor: u32) -> Result<Device, Failure> {

@@ -12,10 +12,20 @@ use crate::abi;
 use crate::control::Control;
 use crate::device::{Entry, Kind};
 use crate::failure::Failure;
+use crate::reasons::{Op, reason};
 
 pub fn list(ctl: &Control) -> Result<Vec<Entry>, Failure> {
     let root = ctl.root();
     let meta = fs::metadata(&root).map_err(|e| io_failure(&root, &e))?;
+    // A control node bind-mounted alone, or reached through a symlink,
+    // is not in its instance's root: walking there would list another
+    // directory.
+    if meta.dev() != ctl.instance() {
+        return Err(Failure::plain(
+            format!("ls {}", root.display()),
+            "not the root of the control node's instance (give --control the node in it)",
+        ));
+    }
     let mut entries = Vec::new();
     walk(ctl, &root, "", meta.dev(), &mut entries)?;
     Ok(entries)
@@ -69,7 +79,7 @@ fn walk(
                     return Err(Failure::errno(
                         format!("info {path}"),
                         e,
-                        crate::reasons::reason(crate::reasons::Op::Info, e),
+                        reason(Op::Info, e),
                     ));
                 }
             }
