@@ -16,6 +16,8 @@
 #   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
 #   make selftests    build the selftest programs
 #   make devnsctl     build the devnsctl tool (CLIPPY=1 to lint it instead)
+#   make dkms-check   dkms add, build, install and remove of the module
+#                     (dkms.conf) against the debug kernel, in private trees
 #   make rustfmt      format the Rust sources (module and devnsctl);
 #                     rustfmtcheck only checks
 #   make rust-analyzer  write rust-project.json for the editor
@@ -26,7 +28,7 @@ VARIANT ?= debug
 S := scripts
 export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check stress bench deps kernel module selftests devnsctl rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check stress bench deps kernel module selftests devnsctl dkms-check rustfmt rustfmtcheck rust-analyzer clean
 
 all: module devnsctl
 
@@ -56,6 +58,9 @@ selftests: deps
 
 devnsctl: deps
 	@$(S)/devnsctl.sh build
+
+dkms-check:
+	@$(S)/dkms-check.sh
 
 rustfmt rustfmtcheck: deps
 	@$(S)/rustfmt.sh $(if $(filter rustfmtcheck,$@),--check)

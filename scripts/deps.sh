@@ -10,19 +10,33 @@ packages=(
 	clang lld llvm libclang-dev
 	make gcc libc6-dev flex bison bc libelf-dev libssl-dev cpio kmod xz-utils
 	qemu-system-x86 busybox-static util-linux util-linux-extra python3 iproute2
+	udev
 )
 
-missing=()
+# Installed without their Recommends: dkms recommends the distribution's
+# kernel headers (linux-headers-amd64), which nothing here builds against.
+packages_norecommends=(dkms)
+
+missing=() missing_norecommends=()
 for p in "${packages[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
 		missing+=("$p")
 done
-if [ ${#missing[@]} -gt 0 ]; then
+for p in "${packages_norecommends[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing_norecommends+=("$p")
+done
+if [ $((${#missing[@]} + ${#missing_norecommends[@]})) -gt 0 ]; then
 	sudo=
 	[ "$(id -u)" = 0 ] || sudo=sudo
-	log "installing: ${missing[*]}"
+	all=("${missing[@]}" "${missing_norecommends[@]}")
+	log "installing: ${all[*]}"
 	$sudo apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	[ ${#missing[@]} = 0 ] ||
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+	[ ${#missing_norecommends[@]} = 0 ] ||
+		DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends \
+			"${missing_norecommends[@]}" >/dev/null
 fi
 
 if ! "$BINDGEN_BIN" --version 2>/dev/null | grep -qF "$BINDGEN_VERSION"; then

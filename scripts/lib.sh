@@ -1,6 +1,7 @@
 # shellcheck shell=bash
 # Shared settings of the developer scripts: where the cache lives and how
-# every kernel make is invoked. Sourced, never run.
+# every kernel make is invoked. Sourced, never run; dkms.conf sources it
+# too (for KMAKE_FLAGS), so it only sets variables and defines functions.
 
 DEVNSFS_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 DEVNSFS_CACHE=${DEVNSFS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/devnsfs}

@@ -69,7 +69,7 @@ impl DevNumbers {
         let minors = params::MINORS_PER_MAJOR.get().clamp(2, 1 << MINOR_BITS);
         let max_majors = usize::try_from(params::MAX_MAJORS.get().max(1)).map_err(|_| EINVAL)?;
         let mut majors = KVec::with_capacity(max_majors, GFP_KERNEL)?;
-        let first = ChrdevRegion::reserve_major(minors, REGION_NAME)?;
+        let first = ChrdevRegion::reserve(params::MAJOR.get(), 0, minors, REGION_NAME)?;
         let first_major = first.major();
         // Cannot fail: there is room for max_majors (at least 1).
         majors.push(first, GFP_KERNEL)?;
@@ -122,8 +122,10 @@ impl DevNumbers {
             if inner.majors.len() >= self.max_majors {
                 return Err(ENOSPC);
             }
+            let offset = u32::try_from(inner.majors.len()).map_err(|_| ENOSPC)?;
             let region =
-                ChrdevRegion::reserve_major(self.minors, REGION_NAME).map_err(|_| ENOSPC)?;
+                ChrdevRegion::reserve(params::MAJOR.get(), offset, self.minors, REGION_NAME)
+                    .map_err(|_| ENOSPC)?;
             // Cannot fail: the vector was created with room for max_majors
             // (on failure the region is released as it is dropped).
             inner.majors.push(region, GFP_KERNEL)?;

@@ -24,13 +24,15 @@ const OPT_GID: u8 = 1;
 const OPT_MODE: u8 = 2;
 const OPT_CTLMODE: u8 = 3;
 const OPT_MAX: u8 = 4;
+const OPT_STD: u8 = 5;
 
-static PARAMS: [ParamSpec; 6] = [
+static PARAMS: [ParamSpec; 7] = [
     ParamSpec::uid(c_str!("uid"), OPT_UID),
     ParamSpec::gid(c_str!("gid"), OPT_GID),
     ParamSpec::u32_octal(c_str!("mode"), OPT_MODE),
     ParamSpec::u32_octal(c_str!("ctlmode"), OPT_CTLMODE),
     ParamSpec::u32(c_str!("max"), OPT_MAX),
+    ParamSpec::flag(c_str!("std"), OPT_STD),
     ParamSpec::END,
 ];
 
@@ -48,6 +50,7 @@ pub(crate) struct Options {
     mode: Option<u16>,
     ctlmode: Option<u16>,
     max: Option<u32>,
+    std: bool,
 }
 
 fn permissions(fc: &FsContext, value: u32) -> Result<u16> {
@@ -87,6 +90,8 @@ impl vfs::FileSystem for Devnsfs {
             OPT_GID => opts.gid = Some(param.gid()),
             OPT_MODE => opts.mode = Some(permissions(fc, param.u32())?),
             OPT_CTLMODE => opts.ctlmode = Some(permissions(fc, param.u32())?),
+            // On a remount it changes nothing: an instance is filled once.
+            OPT_STD => opts.std = true,
             OPT_MAX => {
                 if param.u32() > params::MAX_DEVICES.get() {
                     return Err(fc.invalid(c_str!("devnsfs: max exceeds the module's max_devices")));
@@ -112,8 +117,13 @@ impl vfs::FileSystem for Devnsfs {
             mode: opts.mode.unwrap_or(DEFAULT_MODE),
             ctlmode: opts.ctlmode.unwrap_or(DEFAULT_MODE),
             max: opts.max.unwrap_or_else(|| params::MAX_DEVICES.get()),
+            std: opts.std,
         };
-        Instance::new(sb, globals.clone(), settings)
+        let instance = Instance::new(sb, globals.clone(), settings)?;
+        if opts.std {
+            instance.populate_std(sb)?;
+        }
+        Ok(instance)
     }
 
     fn reconfigure(
@@ -127,8 +137,7 @@ impl vfs::FileSystem for Devnsfs {
         if uid_changes || gid_changes {
             return Err(fc.invalid(c_str!("devnsfs: uid and gid cannot change on remount")));
         }
-        instance.reconfigure(sb, opts.mode, opts.ctlmode, opts.max);
-        Ok(())
+        instance.reconfigure(sb, opts.mode, opts.ctlmode, opts.max)
     }
 
     fn show_options(instance: &Instance, out: &mut OptionWriter<'_>) {
@@ -147,6 +156,9 @@ impl vfs::FileSystem for Devnsfs {
         }
         if instance.max() != params::MAX_DEVICES.get() {
             out.decimal(c_str!("max"), instance.max());
+        }
+        if instance.std {
+            out.flag(c_str!("std"));
         }
     }
 

@@ -12,10 +12,11 @@ use crate::{
     sys::UeventSenders,
     tenant::Budgets,
     uevent::{Action, Event},
-    vfs::{DirSpec, InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
+    vfs::{InodePrivate, Kgid, Kuid, Node, NodeSpec, RootLocked, SuperRef, UnlinkCall},
 };
 use core::sync::atomic::{AtomicU16, AtomicU32, AtomicU64, Ordering};
 use kernel::{
+    c_str,
     init::InPlaceWrite,
     new_mutex,
     prelude::*,
@@ -25,12 +26,6 @@ use kernel::{
 
 /// Inode number of the control node; device nodes use id + 2.
 const CONTROL_INO: u64 = 2;
-
-/// Directories number their inodes down from here, as device nodes number
-/// theirs up from `CONTROL_INO`: the two meet only after 2^32 ids and
-/// directories together, and both stay within 32 bits, which 32-bit
-/// stat(2) callers need.
-const DIR_INO_TOP: u64 = 0xffff_ffff;
 
 /// What every instance shares: the number allocator, the budgets and the
 /// uevent senders.
@@ -62,7 +57,35 @@ pub(crate) struct Settings {
     pub(crate) mode: u16,
     pub(crate) ctlmode: u16,
     pub(crate) max: u32,
+    /// `-o std`: start with what a container's /dev holds.
+    pub(crate) std: bool,
 }
+
+/// `-o std`'s devices, (name, class): the OCI runtime specification's
+/// default devices. Their nodes are 0666, as a runtime makes them.
+const STD_DEVICES: [(&[u8], &[u8]); 6] = [
+    (b"null", b"null"),
+    (b"zero", b"zero"),
+    (b"full", b"full"),
+    (b"random", b"random"),
+    (b"urandom", b"random"),
+    (b"tty", b"tty"),
+];
+const STD_MODE: u16 = 0o666;
+
+/// `-o std`'s symlinks, (name, target): the specification's "dev symbolic
+/// links" and /dev/ptmx for the devpts the runtime mounts on pts.
+const STD_SYMLINKS: [(&[u8], &CStr); 5] = [
+    (b"fd", c_str!("/proc/self/fd")),
+    (b"stdin", c_str!("/proc/self/fd/0")),
+    (b"stdout", c_str!("/proc/self/fd/1")),
+    (b"stderr", c_str!("/proc/self/fd/2")),
+    (b"ptmx", c_str!("pts/ptmx")),
+];
+
+/// `-o std`'s directories, for the runtime to mount devpts, a tmpfs and
+/// mqueue on.
+const STD_DIRS: [&[u8]; 3] = [b"pts", b"shm", b"mqueue"];
 
 struct Entry {
     device: Arc<Device>,
@@ -87,11 +110,11 @@ pub(crate) struct Instance {
     pub(crate) uid: Kuid,
     pub(crate) gid: Kgid,
     pub(crate) explicit_owner: (bool, bool),
+    /// Whether it was mounted with `-o std` (mountinfo shows it).
+    pub(crate) std: bool,
     mode: AtomicU16,
     ctlmode: AtomicU16,
     max: AtomicU32,
-    /// Directories made so far (for their inode numbers).
-    dirs_made: AtomicU64,
     control: Node,
     #[pin]
     devices: Mutex<Devices>,
@@ -100,12 +123,6 @@ pub(crate) struct Instance {
 impl Instance {
     /// Sets up the instance of `sb`, with its control node.
     pub(crate) fn new(sb: SuperRef<'_>, globals: Arc<Globals>, s: Settings) -> Result<Arc<Self>> {
-        // The control node's name has no '/': it needs no directory.
-        let no_dirs = DirSpec {
-            uid: s.uid,
-            gid: s.gid,
-            ino: &|| DIR_INO_TOP,
-        };
         let control = sb.lock_root().create_node::<control::ControlFile>(
             &NodeSpec {
                 name: crate::device::CONTROL_NAME,
@@ -115,7 +132,6 @@ impl Instance {
                 uid: s.uid,
                 gid: s.gid,
             },
-            &no_dirs,
             None,
         )?;
         // On failure below, kill_sb drops the control node with the rest.
@@ -126,10 +142,10 @@ impl Instance {
                 uid: s.uid,
                 gid: s.gid,
                 explicit_owner: s.explicit_owner,
+                std: s.std,
                 mode: AtomicU16::new(s.mode),
                 ctlmode: AtomicU16::new(s.ctlmode),
                 max: AtomicU32::new(s.max),
-                dirs_made: AtomicU64::new(0),
                 control,
                 devices <- new_mutex!(
                     Devices { by_name: RBTree::new(), count: 0 },
@@ -160,8 +176,8 @@ impl Instance {
         mode: Option<u16>,
         ctlmode: Option<u16>,
         max: Option<u32>,
-    ) {
-        let root = sb.lock_root();
+    ) -> Result {
+        let root = sb.lock_root_killable()?;
         if let Some(mode) = mode {
             self.mode.store(mode, Ordering::Relaxed);
         }
@@ -172,6 +188,7 @@ impl Instance {
         if let Some(max) = max {
             self.max.store(max, Ordering::Relaxed);
         }
+        Ok(())
     }
 
     /// Creates device `name` of `class` and its node in `sb`, this
@@ -192,22 +209,44 @@ impl Instance {
         host_number: (u32, u32),
         confirm: impl FnOnce(&Device) -> Result,
     ) -> Result<Arc<Device>> {
-        let root = sb.lock_root();
+        self.add_with_mode(sb, name, class, host_number, self.mode(), confirm)
+    }
+
+    /// Fills a new `-o std` instance in `sb`: its devices (which spend
+    /// numbers and count against `max=` as any ADD), symlinks and
+    /// directories. A failure fails the mount.
+    pub(crate) fn populate_std(&self, sb: SuperRef<'_>) -> Result {
+        for (name, class) in STD_DEVICES {
+            let class = crate::class::find(class).ok_or(EINVAL)?;
+            let name = Name::from_entry(name)?;
+            self.add_with_mode(sb, name, class, (0, 0), STD_MODE, |_| Ok(()))?;
+        }
+        let root = sb.lock_root_killable()?;
+        for (name, target) in STD_SYMLINKS {
+            root.make_symlink(name, target)?;
+        }
+        for name in STD_DIRS {
+            root.make_dir(name)?;
+        }
+        Ok(())
+    }
+
+    /// `add` with node permissions `mode`.
+    fn add_with_mode(
+        &self,
+        sb: SuperRef<'_>,
+        name: Name,
+        class: &'static Class,
+        host_number: (u32, u32),
+        mode: u16,
+        confirm: impl FnOnce(&Device) -> Result,
+    ) -> Result<Arc<Device>> {
+        let root = sb.lock_root_killable()?;
         let owner = sb.user_ns();
-        let dir_ino = || {
-            let made = self.dirs_made.fetch_add(1, Ordering::Relaxed);
-            // A wrap after 2^32 directories would only repeat a number.
-            DIR_INO_TOP.wrapping_sub(made)
-        };
-        let dirs = DirSpec {
-            uid: self.uid,
-            gid: self.gid,
-            ino: &dir_ino,
-        };
         // Before the table's lock: it locks the directory the node goes in,
         // whose lock (a node's class) nests outside the table's, as
         // unlink(2) nests them.
-        let prepared = root.prepare_node(name.as_bytes(), &dirs)?;
+        let prepared = root.prepare_node(name.as_bytes())?;
         let mut devices = self.devices.lock();
         if devices.by_name.get(&name).is_some() {
             return Err(EEXIST);
@@ -226,7 +265,7 @@ impl Instance {
         let number = globals
             .budgets
             .spend_number(owner, || globals.numbers.alloc(!owner.is_initial()))?;
-        let init = Device::new(name, class, number, self.mode(), state);
+        let init = Device::new(name, class, number, mode, state);
         let device: Arc<Device> = match memory.write_pin_init(init) {
             Ok(device) => device.into(),
             Err(never) => match never {},
@@ -261,10 +300,7 @@ impl Instance {
     }
 
     /// The device called `name` in `sb`, this instance's superblock.
-    pub(crate) fn find(&self, sb: SuperRef<'_>, name: &Name) -> Result<Arc<Device>> {
-        // The root lock hides a REMOVE that finds its node busy and puts
-        // the device back.
-        let _root = sb.lock_root();
+    pub(crate) fn find(&self, name: &Name) -> Result<Arc<Device>> {
         let devices = self.devices.lock();
         devices
             .by_name
@@ -273,23 +309,33 @@ impl Instance {
             .ok_or(ENOENT)
     }
 
-    /// Removes device `name` from `sb`, this instance's superblock:
-    /// revokes it, removes its node, and then, with the root unlocked,
-    /// waits for the calls in flight on it. `EBUSY`, changing nothing,
-    /// while the node is a mount point.
+    /// Removes device `name` from `sb`, this instance's superblock. It is
+    /// revoked first, holding no directory lock (a tenant's reader of a
+    /// directory can hold its lock for as long as a page fault on its
+    /// buffer takes, and must not put off taking a device back); then its
+    /// node is removed and, with the root unlocked, the calls in flight
+    /// are waited for. `EBUSY`, changing nothing, while the node is a
+    /// mount point. `EINTR` if the remover is killed while it waits for a
+    /// directory: the device stays revoked and listed, and a later REMOVE
+    /// finishes.
     pub(crate) fn remove(&self, sb: SuperRef<'_>, name: &Name) -> Result {
-        let root = sb.lock_root();
-        // Room to put the entry back if the node turns out to be busy.
-        let spare = RBTreeNodeReservation::new(GFP_KERNEL_ACCOUNT)?;
-        let (key, entry) = self.take(name, |_| true)?.to_key_value();
-        // The node's inode lock nests inside the root's, not inside the
-        // table's (unlink(2) takes them in that order).
-        if let Err(e) = root.forbid_mounts(&entry.node) {
-            self.put_back(spare.into_node(key, entry));
-            return Err(e);
-        }
-        entry.device.revoke();
-        root.remove(entry.node);
+        let (device, node) = {
+            let devices = self.devices.lock();
+            let entry = devices.by_name.get(name).ok_or(ENOENT)?;
+            (entry.device.clone(), entry.node.counted())
+        };
+        node.forbid_mounts()?;
+        device.revoke();
+        let root = sb.lock_root_killable()?;
+        // Its directory locked before the table (the order of unlink(2)).
+        let parent = root.lock_parent(&node)?;
+        drop(node);
+        // Gone meanwhile (unlink(2) or another REMOVE): done.
+        let Ok(taken) = self.take(name, |e| Arc::ptr_eq(&e.device, &device)) else {
+            return Ok(());
+        };
+        let (_, entry) = taken.to_key_value();
+        root.remove(parent, entry.node);
         self.notify(&root, Action::Remove, &entry.device);
         drop(root);
         entry.device.wait_revoked();
@@ -347,12 +393,5 @@ impl Instance {
         let node = devices.by_name.remove_node(name).ok_or(ENOENT)?;
         devices.count -= 1;
         Ok(node)
-    }
-
-    /// Undoes `take`.
-    fn put_back(&self, node: RBTreeNode<Name, Entry>) {
-        let mut devices = self.devices.lock();
-        devices.by_name.insert(node);
-        devices.count += 1;
     }
 }

@@ -81,3 +81,10 @@ uint_param!(
     1,
     "1: containers may add the fuse class (/dev/fuse); 0: ADD gives EPERM."
 );
+uint_param!(
+    MAJOR,
+    MAJOR_PARAM,
+    "major",
+    0,
+    "First major to reserve (then major+1, ...), for device-cgroup allowlists; 0: any free ones."
+);

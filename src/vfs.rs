@@ -12,12 +12,12 @@ mod file;
 mod fs_type;
 mod ids;
 mod node;
+mod owner;
 mod proxy;
 mod read_buf;
 mod super_block;
 
 pub(crate) use context::{FsContext, ParamSpec, Parsed};
-pub(crate) use dir::DirSpec;
 pub(crate) use file::{cap, poll, File, FileOps, InodePrivate, PollTable, SuperPrivate};
 pub(crate) use fs_type::{FileSystem, FsTypeSlot, Registration};
 pub(crate) use ids::{Kgid, Kuid, UserNs, UserNsRef};

@@ -4,6 +4,7 @@
 #include <linux/cred.h>
 #include <linux/device_cgroup.h>
 #include <linux/fs.h>
+#include <linux/fsnotify.h>
 #include <linux/hrtimer.h>
 #include <linux/major.h>
 #include <linux/netlink.h>
@@ -20,6 +21,11 @@
 void devnsfs_inode_lock(struct inode *inode)
 {
 	inode_lock(inode);
+}
+
+int devnsfs_inode_lock_killable(struct inode *inode)
+{
+	return inode_lock_killable(inode);
 }
 
 void devnsfs_inode_unlock(struct inode *inode)
@@ -167,4 +173,38 @@ bool devnsfs_is_tty(u32 major, u32 minor)
 	if (!IS_ERR_OR_NULL(tty))
 		tty_kref_put(tty);
 	return true;
+}
+
+/* What a syscall making the entry would tell fsnotify (IN_CREATE). */
+void devnsfs_fsnotify_created(struct inode *dir, struct dentry *dentry)
+{
+	if (d_is_dir(dentry))
+		fsnotify_mkdir(dir, dentry);
+	else
+		fsnotify_create(dir, dentry);
+}
+
+/* What a syscall removing the (still positive) entry would tell (IN_DELETE). */
+void devnsfs_fsnotify_removed(struct inode *dir, struct dentry *dentry)
+{
+	if (d_is_dir(dentry))
+		fsnotify_rmdir(dir, dentry);
+	else
+		fsnotify_unlink(dir, dentry);
+}
+
+/* A symlink target's copy, charged to the caller's memory cgroup. */
+char *devnsfs_kstrdup_account(const char *s)
+{
+	return kstrdup(s, GFP_KERNEL_ACCOUNT);
+}
+
+bool devnsfs_is_deaddir(const struct inode *inode)
+{
+	return IS_DEADDIR(inode);
+}
+
+struct dentry *devnsfs_dget(struct dentry *dentry)
+{
+	return dget(dentry);
 }

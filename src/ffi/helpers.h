@@ -16,6 +16,7 @@ struct user_namespace;
 struct wait_queue_head;
 
 void devnsfs_inode_lock(struct inode *inode);
+int devnsfs_inode_lock_killable(struct inode *inode);
 void devnsfs_inode_unlock(struct inode *inode);
 unsigned int devnsfs_current_fsuid(void);
 unsigned int devnsfs_current_fsgid(void);
@@ -44,5 +45,11 @@ void devnsfs_dir_changed(struct inode *dir);
 size_t devnsfs_fault_in_writeable(char __user *uaddr, size_t size);
 int devnsfs_devcgroup_may_mknod(u32 major, u32 minor);
 bool devnsfs_is_tty(u32 major, u32 minor);
+
+void devnsfs_fsnotify_created(struct inode *dir, struct dentry *dentry);
+void devnsfs_fsnotify_removed(struct inode *dir, struct dentry *dentry);
+char *devnsfs_kstrdup_account(const char *s);
+bool devnsfs_is_deaddir(const struct inode *inode);
+struct dentry *devnsfs_dget(struct dentry *dentry);
 
 #endif

@@ -150,7 +150,7 @@ impl FileOps for Instance {
                 self.remove(file.super_block(), &name)?;
             }
             _ => {
-                let device = self.find(file.super_block(), &name)?;
+                let device = self.find(&name)?;
                 req.describe(&device);
                 writer.write(&req)?;
             }

@@ -46,6 +46,11 @@ impl ParamSpec {
         Self::new(name, opt, Some(ffi::fs_param_is_gid), 0)
     }
 
+    /// A flag without a value (`fsparam_flag`).
+    pub(crate) const fn flag(name: &'static CStr, opt: u8) -> Self {
+        Self::new(name, opt, None, 0)
+    }
+
     /// The terminating entry.
     pub(crate) const END: Self = Self(ffi::fs_parameter_spec {
         name: core::ptr::null(),

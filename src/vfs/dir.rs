@@ -1,28 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Subdirectories of an instance: devnsfs makes them on the path of a new
-//! node and prunes them when they empty, as devtmpfs does; nobody else can
-//! create or remove anything in them.
+//! node and prunes them when they empty, as devtmpfs does; the owner may
+//! make and remove them too (owner.rs).
 //!
 //! Locking. Every change devnsfs makes to an instance happens under the
-//! root directory's inode lock, and users change nothing in a
-//! subdirectory, so the tree of directories changes only under the root
-//! lock: while it is held, a positive directory stays positive and keeps
-//! its parent, with no reference of ours (its creation's is its pin). An
-//! entry is added to or removed from a subdirectory under that
-//! subdirectory's inode lock as well, as the VFS's lookups there take it.
+//! root directory's inode lock; the owner's changes in a subdirectory hold
+//! only that subdirectory's lock (the VFS's), so a subdirectory devnsfs is
+//! about to enter may be removed meanwhile: devnsfs holds a reference on
+//! every subdirectory it works in, and checks under its lock that it is
+//! not dead (`ENOENT` for an ADD whose path lost a directory). Nobody can
+//! rename a directory, and a directory holding an entry cannot be removed,
+//! so a positive entry keeps its parent. An entry is added to or removed
+//! from a subdirectory under that subdirectory's inode lock.
 //! Subdirectory inodes keep the filesystem type's plain `i_mutex_key`
 //! lockdep class (only the root gets the directory class), the class of the
 //! device nodes too, whose locks `forbid_mounts` takes under the root's: so
 //! devnsfs holds at most one of them at a time, never a subdirectory's and
 //! a node's or two subdirectories' together.
 
-use super::{
-    ids::{Kgid, Kuid},
-    node::RootLocked,
-};
+use super::{node::RootLocked, owner};
 use crate::ffi;
-use core::marker::PhantomData;
+use core::{
+    marker::PhantomData,
+    sync::atomic::{AtomicU64, Ordering},
+};
 use kernel::prelude::*;
 
 /// `S_IFDIR` as an `umode_t`.
@@ -36,71 +38,47 @@ pub(super) const S_IFDIR: ffi::umode_t = {
 /// Permission bits of every subdirectory, as devtmpfs gives its own.
 const DIR_PERM: ffi::umode_t = 0o755;
 
-/// What the directories a new node needs look like.
-pub(crate) struct DirSpec<'a> {
-    pub(crate) uid: Kuid,
-    pub(crate) gid: Kgid,
-    /// Gives each new directory its inode number.
-    pub(crate) ino: &'a dyn Fn() -> u64,
+/// The next inode number of a directory, symlink or file: they count down
+/// from 2^32 - 1, module-wide, while device nodes count up from 2 (their
+/// ids), so the two meet only after 2^32 of them.
+static NEXT_INO: AtomicU64 = AtomicU64::new(0xffff_ffff);
+
+pub(super) fn next_ino() -> usize {
+    // CAST: below 2^32, so it fits `unsigned long` everywhere; a wrap after
+    // 2^32 entries would only repeat a number.
+    NEXT_INO.fetch_sub(1, Ordering::Relaxed) as usize
 }
 
-/// A subdirectory's operations: lookups as in ramfs, and nothing else. The
-/// VFS answers `EPERM` itself for a missing mknod, mkdir, symlink, link,
-/// rename, unlink and rmdir (devnsfs removes what is in a subdirectory);
-/// only a missing `create` would be `EACCES`, hence `refuse_create`.
+/// A subdirectory's operations: lookups as in ramfs, and what the owner
+/// may do (owner.rs); device nodes in it are removed by REMOVE only.
 struct SubdirOps;
 
 impl SubdirOps {
-    const OPS: ffi::inode_operations = {
-        // SAFETY: an all-zero `inode_operations` is valid: every callback
-        // `None`.
-        let mut ops: ffi::inode_operations = unsafe { core::mem::zeroed() };
-        ops.lookup = Some(ffi::simple_lookup);
-        ops.create = Some(refuse_create);
-        ops
-    };
+    const OPS: ffi::inode_operations = owner::dir_ops(owner::unlink_in_subdir);
 }
 
-/// `inode_operations.create`: devnsfs makes its nodes itself.
+/// A new directory inode of `sb`, not yet in the tree, with its own two
+/// links: mode 0755 and owned like the instance's root, as devnsfs makes
+/// them (the owner's mkdir gives it the caller's then).
 ///
 /// # Safety
 ///
-/// Called by the VFS; no argument is used.
-pub(super) unsafe extern "C" fn refuse_create(
-    _idmap: *mut ffi::mnt_idmap,
-    _dir: *mut ffi::inode,
-    _dentry: *mut ffi::dentry,
-    _mode: ffi::umode_t,
-    _excl: bool,
-) -> i32 {
-    EPERM.to_errno()
-}
-
-/// A new directory inode of `sb`, not yet in the tree: mode 0755, owned as
-/// `spec` says, with its own two links.
-///
-/// # Safety
-///
-/// `sb` is a live devnsfs superblock.
-pub(super) unsafe fn new_dir_inode(
-    sb: *mut ffi::super_block,
-    spec: &DirSpec<'_>,
-) -> Result<*mut ffi::inode> {
+/// `sb` is a live devnsfs superblock with a root.
+pub(super) unsafe fn new_dir_inode(sb: *mut ffi::super_block) -> Result<*mut ffi::inode> {
     // SAFETY: `sb` is live (function contract).
     let inode = unsafe { ffi::new_inode(sb) };
     if inode.is_null() {
         return Err(ENOMEM);
     }
     // SAFETY: `inode` is new and only ours; the operation tables are
-    // promoted constants or statics that live forever. An inode number
-    // that `unsigned long` cannot hold (32-bit only) wraps, which only
-    // makes two inode numbers equal.
+    // promoted constants or statics that live forever; the root inode
+    // lives as long as `sb`.
     unsafe {
-        // CAST: see the SAFETY comment: a wrap is harmless.
-        (*inode).i_ino = (spec.ino)() as usize;
+        let root = (*(*sb).s_root).d_inode;
+        (*inode).i_ino = next_ino();
         (*inode).i_mode = S_IFDIR | DIR_PERM;
-        (*inode).i_uid = spec.uid.raw();
-        (*inode).i_gid = spec.gid.raw();
+        (*inode).i_uid = (*root).i_uid;
+        (*inode).i_gid = (*root).i_gid;
         (*inode).i_op = &SubdirOps::OPS;
         (*inode).__bindgen_anon_3.i_fop = &ffi::simple_dir_operations;
         ffi::set_nlink(inode, 2);
@@ -190,11 +168,11 @@ pub(super) unsafe fn entries_changed(dir: *mut ffi::inode) {
 /// # Invariants
 ///
 /// `dentry` is a positive directory of the instance whose root `'r`'s
-/// [`RootLocked`] holds locked. If `subdir`, `dentry` is not the root and
-/// this value holds its inode's lock, released on drop (and no other
-/// subdirectory lock of this task is held meanwhile); otherwise `dentry`
-/// is the root.
-pub(super) struct LockedDir<'r> {
+/// [`RootLocked`] holds locked. If `subdir`, `dentry` is not the root, is
+/// not dead, and this value holds a reference on it and its inode's lock,
+/// released on drop (and no other subdirectory lock of this task is held
+/// meanwhile); otherwise `dentry` is the root.
+pub(crate) struct LockedDir<'r> {
     dentry: *mut ffi::dentry,
     subdir: bool,
     _root: PhantomData<&'r RootLocked<'r>>,
@@ -216,40 +194,81 @@ impl<'r> LockedDir<'r> {
     /// # Safety
     ///
     /// `entry` is a positive entry of `root`'s instance other than the
-    /// root, and the caller holds no subdirectory or node lock.
-    pub(super) unsafe fn parent_of(root: &'r RootLocked<'r>, entry: *mut ffi::dentry) -> Self {
-        // SAFETY: a positive entry keeps its parent while the root is
-        // locked (see the module's comment).
+    /// root, on which the caller holds a reference (or the pin), and the
+    /// caller holds no subdirectory or node lock.
+    pub(super) unsafe fn parent_of(
+        root: &'r RootLocked<'r>,
+        entry: *mut ffi::dentry,
+    ) -> Result<Self> {
+        // SAFETY: an entry of the instance keeps its parent: directories
+        // are never renamed, and one holding an entry is never removed.
         let parent = unsafe { (*entry).d_parent };
         let mut dir = Self::root(root);
         if parent != dir.dentry {
-            // SAFETY: a subdirectory of the instance; no other lock held.
-            unsafe { dir.descend(parent) };
+            // SAFETY: a subdirectory of the instance, alive while it holds
+            // `entry` (so not dead either); no other lock held.
+            unsafe { dir.descend(parent)? };
         }
-        dir
+        Ok(dir)
     }
 
     /// Moves to subdirectory `dir`: unlocks this one first, if it is a
-    /// subdirectory, then locks `dir`.
+    /// subdirectory, then takes a reference on `dir` and locks it.
+    /// `ENOENT` (and the value stays at the root) if `dir` was removed
+    /// before the lock was taken (the owner's rmdir(2)); `EINTR` if the
+    /// caller is killed while it waits (a reader can hold the lock for as
+    /// long as a page fault on its buffer takes).
     ///
     /// # Safety
     ///
-    /// `dir` is a positive subdirectory (not the root) of the instance.
-    pub(super) unsafe fn descend(&mut self, dir: *mut ffi::dentry) {
+    /// `dir` is a positive subdirectory (not the root) of the instance, on
+    /// which the caller holds a reference until this returns.
+    pub(super) unsafe fn descend(&mut self, dir: *mut ffi::dentry) -> Result {
         self.unlock();
-        // SAFETY: `dir` is positive (function contract), so its inode is
-        // live while the root is locked. The only subdirectory lock this
-        // task held was released just above.
-        unsafe { ffi::devnsfs_inode_lock((*dir).d_inode) };
-        // INVARIANT: locked just above, and not the root.
+        // SAFETY: `dir` is live (function contract); our own reference
+        // keeps it and its inode while we hold the lock. The only
+        // subdirectory lock this task held was released just above.
+        let locked = unsafe {
+            ffi::devnsfs_dget(dir);
+            kernel::error::to_result(ffi::devnsfs_inode_lock_killable((*dir).d_inode))
+        };
+        if let Err(e) = locked {
+            // SAFETY: referenced just above.
+            unsafe { ffi::dput(dir) };
+            self.dentry = self.dentry_root();
+            return Err(e);
+        }
+        // SAFETY: locked and referenced just above.
+        let dead = unsafe { ffi::devnsfs_is_deaddir((*dir).d_inode) };
+        if dead {
+            // SAFETY: locked and referenced just above.
+            unsafe {
+                ffi::devnsfs_inode_unlock((*dir).d_inode);
+                ffi::dput(dir);
+            }
+            self.dentry = self.dentry_root();
+            return Err(ENOENT);
+        }
+        // INVARIANT: referenced, locked and not dead, and not the root.
         self.dentry = dir;
         self.subdir = true;
+        Ok(())
+    }
+
+    /// The root, where a value that lost its subdirectory stands.
+    fn dentry_root(&self) -> *mut ffi::dentry {
+        // SAFETY: every dentry of the instance has a live superblock.
+        unsafe { (*(*self.dentry).d_sb).s_root }
     }
 
     fn unlock(&mut self) {
         if self.subdir {
-            // SAFETY: this value locked it (type invariant).
-            unsafe { ffi::devnsfs_inode_unlock(self.inode()) };
+            // SAFETY: this value locked and referenced it (type invariant).
+            unsafe {
+                ffi::devnsfs_inode_unlock(self.inode());
+                ffi::dput(self.dentry);
+            }
+            self.dentry = self.dentry_root();
             self.subdir = false;
         }
     }
@@ -279,17 +298,24 @@ impl Drop for LockedDir<'_> {
 ///
 /// # Safety
 ///
-/// `dentry` is a positive entry of `root`'s instance, and the caller holds
-/// no subdirectory or node lock.
+/// `dentry` is a positive entry of `root`'s instance on which the caller
+/// holds a reference (or the pin), and the caller holds no subdirectory or
+/// node lock.
 pub(super) unsafe fn retire(_root: &RootLocked<'_>, dentry: *mut ffi::dentry) -> bool {
     // SAFETY: positive while the root is locked (function contract).
     let inode = unsafe { (*dentry).d_inode };
-    // SAFETY: the inode is live; the caller holds no lock of its class.
-    unsafe { ffi::devnsfs_inode_lock(inode) };
+    // SAFETY: the inode is live; the caller holds no lock of its class. A
+    // caller killed while it waits leaves the directory for later.
+    if unsafe { ffi::devnsfs_inode_lock_killable(inode) } != 0 {
+        return false;
+    }
     // SAFETY: `dentry` is live; its flags and children change under the
     // locks held (devnsfs adds entries under the root's).
+    // A directory the owner removed meanwhile (dead) is gone already.
     let ready = unsafe {
-        !ffi::devnsfs_d_mountpoint(dentry) && (!is_dir(inode) || ffi::simple_empty(dentry) != 0)
+        !ffi::devnsfs_d_mountpoint(dentry)
+            && (!is_dir(inode)
+                || (!ffi::devnsfs_is_deaddir(inode) && ffi::simple_empty(dentry) != 0))
     };
     if ready {
         // SAFETY: as above; dont_mount() takes the dentry's own lock, and
@@ -308,31 +334,43 @@ pub(super) unsafe fn retire(_root: &RootLocked<'_>, dentry: *mut ffi::dentry) ->
 
 /// Removes `dir` and then each ancestor below the root while it has no
 /// entries and is not a mount point; the first that has one or is stays.
+/// Gives back the caller's reference on `dir`.
 ///
 /// # Safety
 ///
-/// `dir` is a positive directory of `root`'s instance (the root allowed),
-/// and the caller holds no subdirectory or node lock.
+/// `dir` is a directory of `root`'s instance (the root allowed) on which
+/// the caller holds a reference, which this gives back, and the caller
+/// holds no subdirectory or node lock.
 pub(super) unsafe fn prune<'r>(root: &'r RootLocked<'r>, mut dir: *mut ffi::dentry) {
     while dir != root.root_dentry() {
-        // SAFETY: a positive subdirectory; no lock held (function
-        // contract).
+        // SAFETY: referenced; no lock held (function contract).
         if !unsafe { retire(root, dir) } {
-            return;
+            break;
         }
-        // SAFETY: as above.
-        let parent = unsafe { LockedDir::parent_of(root, dir) };
+        // SAFETY: as above; retired, so the owner's rmdir leaves it alone
+        // (owner.rs refuses a dead directory). A caller killed while it
+        // waits leaves it (dead and empty) for kill_sb.
+        let Ok(parent) = (unsafe { LockedDir::parent_of(root, dir) }) else {
+            break;
+        };
         // SAFETY: `dir` is an empty, retired directory in the locked
-        // `parent`, holding its pin reference, which `dput` gives back (as
-        // simple_rmdir() does for ramfs); its parent keeps the link `dir`'s
-        // ".." gave it until now.
-        unsafe {
+        // `parent`, holding its pin reference, which the first `dput`
+        // gives back (as simple_rmdir() does for ramfs); the second is the
+        // caller's (or ours, from the loop). Its parent keeps the link
+        // `dir`'s ".." gave it until now.
+        let up = unsafe {
+            ffi::devnsfs_fsnotify_removed(parent.inode(), dir);
             ffi::clear_nlink((*dir).d_inode);
             ffi::drop_nlink(parent.inode());
             entries_changed(parent.inode());
             ffi::d_drop(dir);
             ffi::dput(dir);
-        }
-        dir = parent.dentry();
+            let up = ffi::devnsfs_dget(parent.dentry());
+            ffi::dput(dir);
+            up
+        };
+        dir = up;
     }
+    // SAFETY: the reference held on `dir` (the caller's or the loop's).
+    unsafe { ffi::dput(dir) };
 }

@@ -4,7 +4,7 @@
 //! subdirectories (`dir`) on their path.
 
 use super::{
-    dir::{self, DirSpec, LockedDir},
+    dir::{self, LockedDir},
     file::{FileOps, Fops, Resolve},
     ids::{Kgid, Kuid, UserNs},
 };
@@ -89,11 +89,24 @@ impl<'a> SuperRef<'a> {
     }
 
     /// Locks the root directory, as a directory operation of the VFS does.
+    /// For set-up only, when nobody else can reach the instance yet.
     pub(crate) fn lock_root(self) -> RootGuard<'a> {
         // SAFETY: the root inode is live for `'a`.
         unsafe { ffi::devnsfs_inode_lock(self.root_dir()) };
         // INVARIANT: locked just above; the guard unlocks it when dropped.
         RootGuard(RootLocked { sb: self })
+    }
+
+    /// Locks the root directory; `EINTR` if the caller is killed while it
+    /// waits. A reader of the root (getdents(2)) holds its lock shared for
+    /// as long as a page fault on its buffer takes, which a tenant's
+    /// stalled FUSE server can make for ever: nobody must be stuck behind
+    /// that unkillably.
+    pub(crate) fn lock_root_killable(self) -> Result<RootGuard<'a>> {
+        // SAFETY: the root inode is live for `'a`.
+        kernel::error::to_result(unsafe { ffi::devnsfs_inode_lock_killable(self.root_dir()) })?;
+        // INVARIANT: locked just above; the guard unlocks it when dropped.
+        Ok(RootGuard(RootLocked { sb: self }))
     }
 }
 
@@ -177,14 +190,13 @@ impl<'a> RootLocked<'a> {
     pub(crate) fn create_node<R: Resolve>(
         &self,
         spec: &NodeSpec<'_>,
-        dirs: &DirSpec<'_>,
         private: Option<Arc<R::Target>>,
     ) -> Result<Node>
     where
         R::Target: FileOps,
     {
         Ok(self
-            .prepare_node(spec.name, dirs)?
+            .prepare_node(spec.name)?
             .instantiate::<R>(spec, private))
     }
 
@@ -200,11 +212,7 @@ impl<'a> RootLocked<'a> {
     /// unhashed, which keeps it and everything below it out of reach of
     /// lookups and readdir until `instantiate` hashes it. (Below a negative
     /// dentry it could not be built: d_add() looks at the parent's inode.)
-    pub(crate) fn prepare_node<'r>(
-        &'r self,
-        path: &[u8],
-        dirs: &DirSpec<'_>,
-    ) -> Result<PreparedNode<'r>> {
+    pub(crate) fn prepare_node<'r>(&'r self, path: &[u8]) -> Result<PreparedNode<'r>> {
         let sb = self.sb.as_ptr();
         let mut parts = path.split(|&b| b == b'/');
         let leaf = parts.next_back().ok_or(EINVAL)?;
@@ -229,7 +237,7 @@ impl<'a> RootLocked<'a> {
                 // `parent`, referenced by us.
                 let top = unsafe { dir::unhashed_child(prepared.parent.dentry(), found, part)? };
                 // SAFETY: `sb` is live (type invariant of `SuperRef`).
-                let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+                let inode = match unsafe { dir::new_dir_inode(sb) } {
                     Ok(inode) => inode,
                     Err(e) => {
                         // SAFETY: the reference `unhashed_child` gave us.
@@ -245,19 +253,19 @@ impl<'a> RootLocked<'a> {
                 prepared.last_dir = top;
                 break;
             }
-            // SAFETY: `inode` is live while `found` is positive. The tree
-            // pins a positive directory while the root is locked, so our
-            // reference can go at once.
-            let is_dir = unsafe {
-                let is_dir = dir::is_dir(inode);
-                ffi::dput(found);
-                is_dir
-            };
-            if !is_dir {
-                return Err(ENOTDIR);
+            // SAFETY: `inode` is live while we hold `found`.
+            let is_dir = unsafe { dir::is_dir(inode) };
+            // SAFETY: a positive subdirectory of the instance, held by our
+            // reference until `descend` has its own.
+            let entered = is_dir.then(|| unsafe { prepared.parent.descend(found) });
+            // SAFETY: the reference `child` gave us.
+            unsafe { ffi::dput(found) };
+            match entered {
+                None => return Err(ENOTDIR),
+                // The owner removed it since we looked it up.
+                Some(Err(e)) => return Err(e),
+                Some(Ok(())) => {}
             }
-            // SAFETY: a positive subdirectory of the instance.
-            unsafe { prepared.parent.descend(found) };
         }
         // New directories below the first missing one: unreachable until
         // that one is hashed, so they can be made whole now.
@@ -266,7 +274,7 @@ impl<'a> RootLocked<'a> {
             // the unhashed `top`), so nobody else looks up in it.
             let found = unsafe { dir::child(prepared.last_dir, part)? };
             // SAFETY: `sb` is live.
-            let inode = match unsafe { dir::new_dir_inode(sb, dirs) } {
+            let inode = match unsafe { dir::new_dir_inode(sb) } {
                 Ok(inode) => inode,
                 Err(e) => {
                     // SAFETY: the reference `child` gave us.
@@ -307,41 +315,35 @@ impl<'a> RootLocked<'a> {
         Ok(prepared)
     }
 
-    /// Readies `node` for removal: `EBUSY` if it is a mount point (in any
-    /// mount namespace), as unlink(2) refuses one; otherwise no mount can
-    /// be made on it from now on (lock_mount() checks cant_mount() under
-    /// the node's inode lock, which this takes too).
-    pub(crate) fn forbid_mounts(&self, node: &Node) -> Result {
-        // SAFETY: the node is positive (type invariant of `Node`), and the
-        // caller can hold no other inode lock of ours: it has only `self`.
-        if unsafe { dir::retire(self, node.0) } {
-            Ok(())
-        } else {
-            Err(EBUSY)
-        }
+    /// Locks the directory `node` is in, for `remove`; `EINTR` if the
+    /// caller is killed while it waits.
+    pub(crate) fn lock_parent(&self, node: &NodeRef) -> Result<LockedDir<'_>> {
+        // SAFETY: `node` holds a reference on a positive entry of this
+        // instance, not the root (type invariant of `NodeRef`); the caller
+        // holds no other lock of ours.
+        unsafe { LockedDir::parent_of(self, node.0) }
     }
 
-    /// Removes `node` from its directory, then each directory on its path
-    /// that is left without entries and is not a mount point (devtmpfs
-    /// prunes its directories so): later lookups miss them, open files
-    /// keep their inodes until the last close.
-    pub(crate) fn remove(&self, node: Node) {
-        // SAFETY: `node.0` is a positive entry (type invariant), not the
-        // root; the caller holds no other lock of ours.
-        let parent = unsafe { LockedDir::parent_of(self, node.0) };
-        // SAFETY: `node.0` is a positive dentry of the locked `parent`
-        // holding the pin reference, which `dput` gives back (devpts does
-        // the same in devpts_pty_kill).
-        unsafe {
+    /// Removes `node` from `parent`, its directory, then each directory on
+    /// its path that is left without entries and is not a mount point
+    /// (devtmpfs prunes its directories so): later lookups miss them, open
+    /// files keep their inodes until the last close.
+    pub(crate) fn remove(&self, parent: LockedDir<'_>, node: Node) {
+        // SAFETY: `node.0` is a positive dentry (type invariant) of the
+        // locked `parent` (the caller's), holding the pin reference, which
+        // `dput` gives back (devpts does the same in devpts_pty_kill). The
+        // parent is referenced for the pruning below.
+        let dir = unsafe {
+            ffi::devnsfs_fsnotify_removed(parent.inode(), node.0);
             ffi::drop_nlink((*node.0).d_inode);
             dir::entries_changed(parent.inode());
             ffi::d_drop(node.0);
             ffi::dput(node.0);
-        }
-        let dir = parent.dentry();
+            ffi::devnsfs_dget(parent.dentry())
+        };
         drop(parent);
-        // SAFETY: `dir` is a positive directory (it held the node until
-        // now); no lock of ours is held any more.
+        // SAFETY: `dir` is a directory we hold a reference on, which prune
+        // gives back; no lock of ours is held any more.
         unsafe { dir::prune(self, dir) };
     }
 
@@ -424,8 +426,15 @@ impl PreparedNode<'_> {
                 ffi::inc_nlink(self.parent.inode());
             }
         }
-        // SAFETY: `parent` is locked (type invariant).
-        unsafe { dir::entries_changed(self.parent.inode()) };
+        // What the VFS reports for a new entry: for the top new directory
+        // if there is one (nobody can watch below it yet), else the node.
+        let created = if self.top.is_null() { dentry } else { self.top };
+        // SAFETY: `parent` is locked (type invariant) and `created` its
+        // positive child.
+        unsafe {
+            dir::entries_changed(self.parent.inode());
+            ffi::devnsfs_fsnotify_created(self.parent.inode(), created);
+        }
         // Everything is in the tree now: nothing for `drop` but the lock.
         self.top = core::ptr::null_mut();
         self.last_dir = core::ptr::null_mut();
@@ -490,7 +499,63 @@ impl UnlinkCall {
     }
 }
 
+/// A counted reference on a node's dentry, to work on it without the
+/// instance's locks.
+///
+/// # Invariants
+///
+/// `0` is a dentry of a device node of an instance (not the root), on which
+/// the value holds a reference.
+pub(crate) struct NodeRef(*mut ffi::dentry);
+
+impl NodeRef {
+    /// Readies the node for removal, under its inode's lock (which
+    /// lock_mount() takes to check cant_mount()): `EBUSY` if it is a mount
+    /// point (in any mount namespace), as unlink(2) refuses one; otherwise
+    /// no mount can be made on it from now on. `EINTR` if the caller is
+    /// killed while it waits for the lock.
+    pub(crate) fn forbid_mounts(&self) -> Result {
+        // SAFETY: our reference keeps the dentry, and a node's inode stays
+        // with it (type invariant).
+        let inode = unsafe { (*self.0).d_inode };
+        // SAFETY: `inode` is live; the caller holds no lock of ours.
+        kernel::error::to_result(unsafe { ffi::devnsfs_inode_lock_killable(inode) })?;
+        // SAFETY: `self.0` is live; its flags change under the lock held;
+        // dont_mount() takes the dentry's own lock.
+        let mounted = unsafe {
+            let mounted = ffi::devnsfs_d_mountpoint(self.0);
+            if !mounted {
+                ffi::devnsfs_dont_mount(self.0);
+            }
+            ffi::devnsfs_inode_unlock(inode);
+            mounted
+        };
+        if mounted {
+            Err(EBUSY)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+impl Drop for NodeRef {
+    fn drop(&mut self) {
+        // SAFETY: the reference the value holds (type invariant).
+        unsafe { ffi::dput(self.0) };
+    }
+}
+
+// SAFETY: a counted dentry reference may be dropped on any task.
+unsafe impl Send for NodeRef {}
+
 impl Node {
+    /// A counted reference on the node, valid after the node is removed.
+    pub(crate) fn counted(&self) -> NodeRef {
+        // SAFETY: the node is live (type invariant); the new reference is
+        // the value's.
+        NodeRef(unsafe { ffi::devnsfs_dget(self.0) })
+    }
+
     /// Whether `call` unlinks this node.
     pub(crate) fn is_unlinked_by(&self, call: &UnlinkCall) -> bool {
         self.0 == call.dentry

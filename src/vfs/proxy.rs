@@ -212,10 +212,12 @@ impl ProxySlot {
             // SAFETY: as above.
             return Installed::Proxied(unsafe { addr_of_mut!((*current).fops) });
         }
-        // A driver table not seen yet: is it the tty layer's? (Once a table
-        // is known not to be, its later files skip the tty_mutex.)
+        // A driver table not seen yet: is it one that swaps `f_op` of open
+        // files? (Once a table is known not to be, its later files skip
+        // the tty_mutex.)
+        let major = devt >> MINOR_BITS;
         // SAFETY: looks the number up among the tty drivers.
-        if unsafe { ffi::devnsfs_is_tty(devt >> MINOR_BITS, devt & MINOR_MASK) } {
+        if SWAPS_F_OP.contains(&major) || unsafe { ffi::devnsfs_is_tty(major, devt & MINOR_MASK) } {
             self.keep_spare(spare);
             return Installed::Direct { warn: false };
         }
@@ -240,6 +242,13 @@ impl ProxySlot {
         Installed::Proxied(unsafe { addr_of_mut!((*table).fops) })
     }
 }
+
+/// Majors whose drivers swap `f_op` of open files (as the tty layer does on
+/// hangup, which `devnsfs_is_tty` catches): ALSA's card disconnect
+/// (sound/core/init.c) for its own (116) and OSS emulation (14) files. A
+/// swap between a driver's open and the proxy's install would be lost. In
+/// 6.12 no other driver assigns `f_op` after its open.
+const SWAPS_F_OP: [u32; 2] = [14, 116];
 
 /// What `ProxySlot::install` decided for a file.
 enum Installed {

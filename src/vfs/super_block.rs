@@ -3,10 +3,10 @@
 //! Superblock set-up and tear-down: one instance per mount.
 
 use super::{
-    dir::{refuse_create, S_IFDIR},
+    dir::S_IFDIR,
     ids::{Kgid, Kuid, UserNs},
     node::{RootLocked, SuperRef, UnlinkCall},
-    FileSystem,
+    owner, FileSystem,
 };
 use crate::ffi;
 use core::marker::PhantomData;
@@ -26,24 +26,18 @@ impl<T: FileSystem> SuperOps<T> {
         ops.drop_inode = Some(ffi::generic_delete_inode);
         ops.evict_inode = Some(evict_inode::<T>);
         ops.show_options = Some(show_options::<T>);
+        ops.free_inode = Some(free_inode);
         ops
     };
 }
 
-/// The root directory's operations: lookups as in ramfs; devnsfs alone
-/// decides which nodes exist, so every way to create one is refused.
+/// The root directory's operations: lookups as in ramfs, what the owner
+/// may make (owner.rs), and unlink, which removes a device as REMOVE does.
+/// devnsfs alone decides which device nodes exist: no mknod, no link.
 struct RootDirOps<T>(PhantomData<T>);
 
 impl<T: FileSystem> RootDirOps<T> {
-    const OPS: ffi::inode_operations = {
-        // SAFETY: an all-zero `inode_operations` is valid. The VFS answers
-        // EPERM itself for a missing mknod, mkdir, symlink, link or rename.
-        let mut ops: ffi::inode_operations = unsafe { core::mem::zeroed() };
-        ops.lookup = Some(ffi::simple_lookup);
-        ops.create = Some(refuse_create);
-        ops.unlink = Some(unlink::<T>);
-        ops
-    };
+    const OPS: ffi::inode_operations = owner::dir_ops(unlink::<T>);
 }
 
 /// Sets up a new superblock and its root directory.
@@ -205,6 +199,13 @@ impl OptionWriter<'_> {
     }
 
     /// `,name=value` in octal, as mode options are written.
+    /// Appends `,name`.
+    pub(crate) fn flag(&mut self, name: &CStr) {
+        // SAFETY: `seq` is valid for this call (type invariant); the format
+        // takes one NUL-terminated string.
+        unsafe { ffi::seq_printf(self.seq, c_str!(",%s").as_char_ptr(), name.as_char_ptr()) };
+    }
+
     pub(crate) fn octal(&mut self, name: &CStr, value: u32) {
         // SAFETY: as above.
         unsafe {
@@ -239,13 +240,35 @@ unsafe extern "C" fn show_options<T: FileSystem>(
     0
 }
 
-/// `inode_operations.unlink`.
+/// `super_operations.free_inode`: frees a symlink's target with the inode.
+///
+/// # Safety
+///
+/// Called by the VFS after an RCU grace period, once per inode.
+unsafe extern "C" fn free_inode(inode: *mut ffi::inode) {
+    // SAFETY: nobody uses the inode any more (function contract); devnsfs
+    // inodes come from new_inode(), which free_inode_nonrcu() frees.
+    unsafe {
+        owner::free_link(inode);
+        ffi::free_inode_nonrcu(inode);
+    }
+}
+
+/// `inode_operations.unlink` of the root: a device node goes as with
+/// `DEVNSFS_IOC_REMOVE`; a symlink or an empty file as the owner's.
 ///
 /// # Safety
 ///
 /// Called by the VFS with valid arguments of a `T` filesystem.
 unsafe extern "C" fn unlink<T: FileSystem>(dir: *mut ffi::inode, dentry: *mut ffi::dentry) -> i32 {
     from_result(|| {
+        // SAFETY: the victim of a VFS unlink is positive and locked.
+        let mode = unsafe { u32::from((*(*dentry).d_inode).i_mode) };
+        if mode & ffi::S_IFMT != ffi::S_IFCHR {
+            // SAFETY: the VFS's own arguments.
+            unsafe { owner::unlink_owned(dir, dentry)? };
+            return Ok(0);
+        }
         // SAFETY: the VFS holds `dir` (our root) locked and passes a
         // positive child; the superblock is live.
         let (root, instance) = unsafe {

@@ -76,6 +76,9 @@ struct devnsfs_device {
  *           [A-Za-z0-9._-] and '/', a leading, trailing or doubled '/', a
  *           component "." or "..", or DEVNSFS_CONTROL_NAME as the first)
  *   EBADF   ADD or REMOVE on a control node not open for writing
+ *   EINTR   ADD or REMOVE: killed while waiting for a directory's lock
+ *           (a reader can hold one for as long as a page fault takes);
+ *           a REMOVE so ended has revoked the device already
  * DEVNSFS_IOC_ADD:
  *   EINVAL      @class_name not NUL-terminated within DEVNSFS_CLASS_MAX
  *   EOPNOTSUPP  no such device class
@@ -97,6 +100,8 @@ struct devnsfs_device {
  *   ENXIO       "tun", "fuse", "kvm": the driver is neither built in nor
  *               loaded (devnsfs loads no module for them)
  *   EINVAL      "host": @major 0 or above 4095, or @minor above 2^20 - 1
+ *   ENOENT      a directory on the path of @name was removed meanwhile
+ *               (the owner's rmdir(2))
  * DEVNSFS_IOC_REMOVE, DEVNSFS_IOC_INFO:
  *   ENOENT      the instance has no device called @name (a directory is
  *               not a device)
