@@ -2,8 +2,10 @@
 /*
  * Device directories: a device name may be a relative path (dri/renderD128,
  * bus/usb/001/003). ADD creates the directories on its path, REMOVE prunes
- * the ones that became empty, as devtmpfs does; nobody else may change
- * them. Uevents carry the path.
+ * the ones that became empty, as devtmpfs does. Devices in them and
+ * directories never move, and only REMOVE removes a device from one; the
+ * instance's owner may add entries of its own (issue 13, owner_test).
+ * Uevents carry the path.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -166,7 +168,8 @@ TEST_F(inst, readdir_lists_directories_and_nodes)
 	EXPECT_EQ(2, chrs);
 }
 
-TEST_F(inst, directories_are_owned_by_the_instance_uid_and_gid)
+/* Directories are owned like the root (uid= and gid= are the nodes'). */
+TEST_F(inst, directories_are_owned_like_the_root)
 {
 	char *dir = make_mountpoint(), path[256];
 	struct stat st;
@@ -176,8 +179,8 @@ TEST_F(inst, directories_are_owned_by_the_instance_uid_and_gid)
 	ctl = mount_instance(dir, "uid=1234,gid=2345,mode=0640");
 	ASSERT_GE(ctl, 0);
 	ASSERT_EQ(0, ctl_add(ctl, "a/b/c", "null", NULL));
-	check_dir(_metadata, node_path(path, sizeof(path), dir, "a"), 1234, 2345, 3);
-	check_dir(_metadata, node_path(path, sizeof(path), dir, "a/b"), 1234, 2345, 2);
+	check_dir(_metadata, node_path(path, sizeof(path), dir, "a"), 0, 0, 3);
+	check_dir(_metadata, node_path(path, sizeof(path), dir, "a/b"), 0, 0, 2);
 	/* mode= is for nodes, not directories. */
 	ASSERT_EQ(0, lstat(node_path(path, sizeof(path), dir, "a/b/c"), &st));
 	EXPECT_EQ(0640, st.st_mode & 07777);
@@ -265,6 +268,12 @@ TEST_F(inst, a_file_on_a_device_in_a_pruned_directory_is_revoked)
 	EXPECT_EQ(-1, faccessat(dfd, "zero", F_OK, 0));
 	EXPECT_EQ(ENOENT, errno);
 	EXPECT_EQ(-1, mknodat(dfd, "n", S_IFCHR | 0600, makedev(1, 3)));
+	EXPECT_EQ(-1, mkdirat(dfd, "sub", 0755));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, symlinkat("zero", dfd, "sym"));
+	EXPECT_EQ(ENOENT, errno);
+	EXPECT_EQ(-1, openat(dfd, "file", O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
+	EXPECT_EQ(ENOENT, errno);
 	close(dfd);
 	close(fd);
 	/* The same path can be added again, in a new directory. */
@@ -365,8 +374,14 @@ TEST_F(inst, failed_adds_leave_no_directories)
 	ASSERT_LIST("a", "b ");
 }
 
-TEST_F(inst, only_devnsfs_changes_subdirectories)
+/*
+ * Devices in subdirectories and the directories ADD made stay where they
+ * are; the owner (host root here) may add its own entries beside them.
+ */
+TEST_F(inst, devices_and_directories_in_subdirectories_stay_put)
 {
+	int fd;
+
 	char other[256];
 	struct devnsfs_device d;
 
@@ -379,18 +394,14 @@ TEST_F(inst, only_devnsfs_changes_subdirectories)
 	EXPECT_EQ(-1, unlink(P("a/b/c")));
 	EXPECT_EQ(EPERM, errno);
 	EXPECT_EQ(-1, rmdir(P("a/b")));
-	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(ENOTEMPTY, errno);
 	EXPECT_EQ(-1, rmdir(P("dri")));
-	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(ENOTEMPTY, errno);
 	EXPECT_EQ(-1, unlink(P("dri")));
 	EXPECT_EQ(EISDIR, errno);
 	EXPECT_EQ(-1, mknod(P("dri/nod"), S_IFCHR | 0600, makedev(1, 3)));
 	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, open(P("dri/file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, mkdir(P("dri/sub"), 0755));
-	EXPECT_EQ(EPERM, errno);
-	EXPECT_EQ(-1, symlink("card0", P("dri/sym")));
+	EXPECT_EQ(-1, mknod(P("dri/fifo"), S_IFIFO | 0600, 0));
 	EXPECT_EQ(EPERM, errno);
 	node_path(other, sizeof(other), self->dir, "dri/card0");
 	EXPECT_EQ(-1, link(other, P("dri/hard")));
@@ -406,6 +417,25 @@ TEST_F(inst, only_devnsfs_changes_subdirectories)
 	ASSERT_LIST("a/b", "c ");
 	dev_init(&d, "dri/card0", NULL);
 	EXPECT_EQ(0, ctl_call(self->ctl, DEVNSFS_IOC_INFO, &d));
+
+	/* The owner's own entries, beside the device. */
+	fd = open(P("dri/file"), O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	EXPECT_LE(0, fd) TH_LOG("create dri/file: %s", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	EXPECT_EQ(0, mkdir(P("dri/sub"), 0755)) TH_LOG("mkdir dri/sub: %s", strerror(errno));
+	EXPECT_EQ(0, symlink("card0", P("dri/sym"))) TH_LOG("symlink dri/sym: %s", strerror(errno));
+	ASSERT_LIST("dri", "card0 file sub sym ");
+	node_path(other, sizeof(other), self->dir, "dri/file");
+	EXPECT_EQ(-1, link(other, P("dri/hard")));
+	EXPECT_EQ(EPERM, errno);
+	EXPECT_EQ(0, unlink(P("dri/file")));
+	EXPECT_EQ(0, unlink(P("dri/sym")));
+	EXPECT_EQ(0, rmdir(P("dri/sub")));
+	ASSERT_LIST("dri", "card0 ");
+	/* mknod(S_IFREG) is the VFS's create, as open(O_CREAT | O_EXCL): empty. */
+	EXPECT_EQ(0, mknod(P("dri/reg"), S_IFREG | 0600, 0));
+	EXPECT_EQ(0, unlink(P("dri/reg")));
 
 	/* A device in the root still goes with unlink(2). */
 	ASSERT_EQ(0, unlink(P("top")));
@@ -455,8 +485,9 @@ TEST_F(inst, a_mounted_directory_is_not_pruned)
 	/* Uncovered, it is an empty directory of the instance. */
 	check_dir(_metadata, P("m/sub"), 0, 0, 2);
 	ASSERT_LIST("m/sub", "");
-	EXPECT_EQ(-1, rmdir(P("m/sub")));
-	EXPECT_EQ(EPERM, errno);
+	/* Which the owner may remove (issue 13); rmdir(2) prunes nothing. */
+	EXPECT_EQ(0, rmdir(P("m/sub"))) TH_LOG("rmdir m/sub: %s", strerror(errno));
+	ASSERT_LIST("m", "");
 	/* Used again, and pruned once it empties unmounted. */
 	ASSERT_EQ(0, ctl_add(self->ctl, "m/sub/p", "null", NULL));
 	ASSERT_EQ(0, ctl_remove(self->ctl, "m/sub/p"));
@@ -577,12 +608,16 @@ static int container_uses_a_subdirectory(void *arg, char *msg, size_t len)
 	if (write(fd, "x", 1) != 1)
 		return fail_msg(msg, len, errno, "write");
 	close(fd);
+	/* The container's root owns the instance: it may create a file there. */
 	fd = open(node_path(path, sizeof(path), dir, "bus/usb/001/x"),
 		  O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
-	if (fd >= 0 || errno != EPERM)
-		return fail_msg(msg, len, errno, "create in a subdirectory: %d", fd);
+	if (fd < 0)
+		return fail_msg(msg, len, errno, "create in a subdirectory");
+	close(fd);
 	if (!unlink(node_path(path, sizeof(path), dir, "bus/usb/001/003")) || errno != EPERM)
-		return fail_msg(msg, len, errno, "unlink in a subdirectory");
+		return fail_msg(msg, len, errno, "unlink of a device in a subdirectory");
+	if (unlink(node_path(path, sizeof(path), dir, "bus/usb/001/x")))
+		return fail_msg(msg, len, errno, "unlink of its file in a subdirectory");
 	ret = ctl_remove(ctl, "bus/usb/001/003");
 	if (ret)
 		return fail_msg(msg, len, -ret, "remove");
@@ -643,8 +678,8 @@ static int container_dirs(void *arg, char *msg, size_t len)
 	ret = ctl_add(ctl, "dri/renderD128", "null", NULL);
 	if (ret)
 		return fail_msg(msg, len, -ret, "add");
-	if (!rmdir(node_path(path, sizeof(path), dir, "dri")) || errno != EPERM)
-		return fail_msg(msg, len, errno, "rmdir");
+	if (!rmdir(node_path(path, sizeof(path), dir, "dri")) || errno != ENOTEMPTY)
+		return fail_msg(msg, len, errno, "rmdir of a directory holding a device");
 	return 0;
 }
 

@@ -46,20 +46,27 @@ static int write_file(const char *path, const char *text)
 	return n == (ssize_t)strlen(text) ? 0 : -1;
 }
 
-static int map_ids(pid_t pid, unsigned int inside)
+static int write_maps(pid_t pid, const char *uid_map, const char *gid_map)
 {
-	char path[64], map[64];
+	char path[64];
 
-	snprintf(map, sizeof(map), "%u %d 1", inside, TEST_UID);
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
-	if (write_file(path, map))
+	if (write_file(path, uid_map))
 		return -1;
 	snprintf(path, sizeof(path), "/proc/%d/setgroups", pid);
 	if (write_file(path, "deny"))
 		return -1;
-	snprintf(map, sizeof(map), "%u %d 1", inside, TEST_GID);
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", pid);
-	return write_file(path, map);
+	return write_file(path, gid_map);
+}
+
+static int map_ids(pid_t pid, unsigned int inside)
+{
+	char uid_map[64], gid_map[64];
+
+	snprintf(uid_map, sizeof(uid_map), "%u %d 1", inside, TEST_UID);
+	snprintf(gid_map, sizeof(gid_map), "%u %d 1", inside, TEST_GID);
+	return write_maps(pid, uid_map, gid_map);
 }
 
 /*
@@ -99,7 +106,9 @@ int userns_child_start(struct userns_child *c, userns_fn fn, void *arg)
 	return userns_child_start_as(c, 0, fn, arg);
 }
 
-int userns_child_start_as(struct userns_child *c, unsigned int inside, userns_fn fn, void *arg)
+/* Starts a userns child whose maps are uid_map/gid_map, or else inside's. */
+static int start_child(struct userns_child *c, unsigned int inside, const char *uid_map,
+		       const char *gid_map, userns_fn fn, void *arg)
 {
 	int down[2], up[2];
 	char ch;
@@ -118,10 +127,22 @@ int userns_child_start_as(struct userns_child *c, unsigned int inside, userns_fn
 	close(up[1]);
 	c->to_child = down[1];
 	c->from_child = up[0];
-	if (read(c->from_child, &ch, 1) != 1 || ch != 'u' || map_ids(c->pid, inside) ||
+	if (read(c->from_child, &ch, 1) != 1 || ch != 'u' ||
+	    (uid_map ? write_maps(c->pid, uid_map, gid_map) : map_ids(c->pid, inside)) ||
 	    write(c->to_child, "m", 1) != 1)
 		return -1;
 	return 0;
+}
+
+int userns_child_start_as(struct userns_child *c, unsigned int inside, userns_fn fn, void *arg)
+{
+	return start_child(c, inside, NULL, NULL, fn, arg);
+}
+
+int userns_child_start_maps(struct userns_child *c, const char *uid_map, const char *gid_map,
+			    userns_fn fn, void *arg)
+{
+	return start_child(c, 0, uid_map, gid_map, fn, arg);
 }
 
 int userns_child_result(struct userns_child *c, char *msg, size_t len)

@@ -30,6 +30,13 @@ typedef int (*userns_fn)(void *arg, char *msg, size_t len);
 int userns_child_start(struct userns_child *c, userns_fn fn, void *arg);
 /* The same, but TEST_UID/TEST_GID map to inside (so 0 stays unmapped). */
 int userns_child_start_as(struct userns_child *c, unsigned int inside, userns_fn fn, void *arg);
+/*
+ * The same, root inside, with the maps host root writes for it (several
+ * lines allowed, e.g. "0 1000 1\n1 200000 100"): a container with more ids
+ * than its own. Inside 0 must map to TEST_UID/TEST_GID.
+ */
+int userns_child_start_maps(struct userns_child *c, const char *uid_map, const char *gid_map,
+			    userns_fn fn, void *arg);
 /* Waits for fn's verdict; the child stays alive (and its mounts with it). */
 int userns_child_result(struct userns_child *c, char *msg, size_t len);
 /* Lets the child exit; returns its wait status. */
