@@ -399,6 +399,82 @@ TEST(container_mount_shows_the_kernels_message)
 	free(dir);
 }
 
+/* In the container: ls of a whole /dev (-o std) and what runtimes add. */
+static int container_std(void *arg, char *msg, size_t len)
+{
+	const char *dir = arg;
+	const char *const want[] = {
+		"[{\"name\":\"console\",\"kind\":\"file\"}",
+		"{\"name\":\"devns-control\",\"kind\":\"control\",",
+		"{\"name\":\"fd\",\"kind\":\"symlink\",\"target\":\"/proc/self/fd\"}",
+		"{\"name\":\"mqueue\",\"kind\":\"directory\"}",
+		"{\"name\":\"ptmx\",\"kind\":\"symlink\",\"target\":\"pts/ptmx\"}",
+		"{\"name\":\"pts\",\"kind\":\"directory\"}",
+		"{\"name\":\"shm\",\"kind\":\"mountpoint\"}",
+		"{\"name\":\"stderr\",\"kind\":\"symlink\",\"target\":\"/proc/self/fd/2\"}",
+	};
+	struct result *r = calloc(1, sizeof(*r));
+	char ctl_path[256], path[256], json[256];
+	const char *at;
+	size_t i;
+	int ctl, fd;
+
+	if (!r)
+		return fail_msg(msg, len, ENOMEM, "calloc");
+	DEVNSCTL(r, "mount", "-o", "std", dir);
+	CHECK(r, 0, err, NULL, "mount -o std");
+	node_path(ctl_path, sizeof(ctl_path), dir, DEVNSFS_CONTROL_NAME);
+	ctl = open(ctl_path, O_RDONLY | O_CLOEXEC);
+	if (ctl < 0)
+		return fail_msg(msg, len, errno, "open control");
+	/* What a runtime adds: a console to bind-mount onto, a tmpfs on shm. */
+	fd = open(node_path(path, sizeof(path), dir, "console"), O_CREAT | O_WRONLY | O_CLOEXEC,
+		  0600);
+	if (fd < 0)
+		return fail_msg(msg, len, errno, "create console");
+	close(fd);
+	if (mount("shm", node_path(path, sizeof(path), dir, "shm"), "tmpfs", 0, NULL))
+		return fail_msg(msg, len, errno, "mount tmpfs on shm");
+	if (mkdir(node_path(path, sizeof(path), dir, "shm/inside"), 0755))
+		return fail_msg(msg, len, errno, "mkdir in shm");
+
+	DEVNSCTL(r, "--control", ctl_path, "ls", "--json");
+	CHECK(r, 0, out, NULL, "ls --json");
+	/* In order, and nothing of the tmpfs on shm. */
+	for (at = r->out, i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		at = strstr(at, want[i]);
+		if (!at)
+			return fail_msg(msg, len, EINVAL, "ls --json lacks %s (in order)", want[i]);
+	}
+	if (strstr(r->out, "inside"))
+		return fail_msg(msg, len, EINVAL, "ls went into the tmpfs on shm");
+	if (device_json(ctl, "tty", "pass-through", json, sizeof(json)) || !strstr(r->out, json))
+		return fail_msg(msg, len, EINVAL, "ls --json lacks %s", json);
+	if (device_json(ctl, "urandom", "native", json, sizeof(json)) || !strstr(r->out, json))
+		return fail_msg(msg, len, EINVAL, "ls --json lacks %s", json);
+	DEVNSCTL(r, "--control", ctl_path, "ls");
+	CHECK(r, 0, out, "\nfd -> /proc/self/fd  ", "ls of symlinks");
+	umount2(node_path(path, sizeof(path), dir, "shm"), MNT_DETACH);
+	close(ctl);
+	free(r);
+	return 0;
+}
+
+TEST(container_ls_of_a_whole_dev)
+{
+	struct userns_child c;
+	char *dir = make_mountpoint(), msg[256];
+
+	ASSERT_NE(NULL, dir);
+	ASSERT_EQ(0, userns_child_start(&c, container_std, dir));
+	EXPECT_EQ(0, userns_child_result(&c, msg, sizeof(msg))) {
+		TH_LOG("in the container: %s", msg);
+	}
+	EXPECT_EQ(0, userns_child_finish(&c));
+	rmdir(dir);
+	free(dir);
+}
+
 /* In the container: its /dev is devnsfs, with a null of its own. */
 static int container_dev(void *arg, char *msg, size_t len)
 {

@@ -30,6 +30,9 @@ pub enum Kind {
     /// The instance's control node.
     Control,
     Symlink,
+    /// An empty regular file the owner made as a bind-mount target
+    /// (a runtime's console).
+    File,
     /// Anything else an instance may come to hold.
     Other,
 }
@@ -51,6 +54,7 @@ impl Kind {
             Kind::MountPoint => "mountpoint",
             Kind::Control => "control",
             Kind::Symlink => "symlink",
+            Kind::File => "file",
             Kind::Other => "other",
         }
     }

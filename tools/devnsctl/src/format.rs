@@ -133,6 +133,7 @@ mod tests {
             Entry::device(dev("net/tun", "tun", 10, 200, 6)),
             Entry::device(dev("null", "null", 251, 1, 1)),
             Entry::bare("pts".into(), Kind::MountPoint),
+            Entry::bare("console".into(), Kind::File),
         ]
     }
 
@@ -149,6 +150,7 @@ mod tests {
                 "net/tun              pass-through  tun    10:200  6",
                 "null                 native        null   251:1   1",
                 "pts                  mountpoint    -      -       -",
+                "console              file          -      -       -",
             ]
         );
     }
@@ -163,7 +165,8 @@ mod tests {
                 r#"{"name":"net","kind":"directory"},"#,
                 r#"{"name":"net/tun","class":"tun","major":10,"minor":200,"id":6,"kind":"pass-through"},"#,
                 r#"{"name":"null","class":"null","major":251,"minor":1,"id":1,"kind":"native"},"#,
-                r#"{"name":"pts","kind":"mountpoint"}]"#
+                r#"{"name":"pts","kind":"mountpoint"},"#,
+                r#"{"name":"console","kind":"file"}]"#
             )
         );
     }

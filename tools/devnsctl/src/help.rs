@@ -73,8 +73,9 @@ initial user namespace.";
 pub const LS_LONG: &str = "\
 List every entry of the instance: the control node, each device with its \
 class, number, id and kind (native: devnsfs's own device; pass-through: a \
-host driver's device), the directories on device paths, and anything \
-mounted on them (not entered).";
+host driver's device), directories, symlinks and files (mount targets) \
+the owner made or -o std put there, and directories something is mounted \
+on (mountpoint: not entered).";
 
 pub const MONITOR_LONG: &str = "\
 Print devnsfs's uevents as they arrive, one line (or JSON object) per \

@@ -89,6 +89,8 @@ fn walk(
                 .ok()
                 .map(|t| t.to_string_lossy().into_owned());
             out.push(e);
+        } else if ty.is_file() {
+            out.push(Entry::bare(path, Kind::File));
         } else {
             out.push(Entry::bare(path, Kind::Other));
         }
