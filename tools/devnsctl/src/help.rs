@@ -21,10 +21,9 @@ Documentation/filesystems/devnsfs.rst.";
 pub const AFTER_LONG_HELP: &str = "\
 EXAMPLES:
   In a container (unshare --user --map-root-user --mount --net):
-    devnsctl mount -o mode=0666 /dev
-    devnsctl add null null
-    devnsctl add urandom random
+    devnsctl mount -o std /dev
     devnsctl add net/tun tun
+    devnsctl add rtc0 rtc
     devnsctl ls
   A host device by number (host root only: CAP_MKNOD):
     devnsctl --pid 4242 add dri/renderD128 host --host 226:128
@@ -90,5 +89,6 @@ pub const MOUNT_LONG: &str = "\
 Mount a new devnsfs instance on DIR with fsopen(2), fsconfig(2), \
 fsmount(2) and move_mount(2). When the kernel refuses an option, its own \
 message (the fs_context log) is printed, which mount(8) leaves in dmesg. \
-OPTIONS are devnsfs's (uid=, gid=, mode=, ctlmode=, max=) and the mount \
-flags ro, nosuid, nodev, noexec, noatime, nodiratime, strictatime.";
+OPTIONS are devnsfs's (uid=, gid=, mode=, ctlmode=, max=, std: a \
+container's whole /dev) and the mount flags ro, nosuid, nodev, noexec, \
+noatime, nodiratime, strictatime.";
