@@ -15,9 +15,11 @@
 #   make kernel       build the VARIANT (debug|release) test kernel, cached
 #   make module       build devnsfs.ko against it (CLIPPY=1 to lint)
 #   make selftests    build the selftest programs
+#   make devnsctl     build the devnsctl tool (CLIPPY=1 to lint it instead)
 #   make dkms-check   dkms add, build, install and remove of the module
 #                     (dkms.conf) against the debug kernel, in private trees
-#   make rustfmt      format the Rust sources; rustfmtcheck only checks
+#   make rustfmt      format the Rust sources (module and devnsctl);
+#                     rustfmtcheck only checks
 #   make rust-analyzer  write rust-project.json for the editor
 #
 # KDIR=<Rust-enabled kernel build tree> replaces the cached test kernels.
@@ -26,9 +28,9 @@ VARIANT ?= debug
 S := scripts
 export KDIR CLIPPY BENCH_JSON BENCH_REPS BENCH_CASES
 
-.PHONY: all run check stress bench deps kernel module selftests dkms-check rustfmt rustfmtcheck rust-analyzer clean
+.PHONY: all run check stress bench deps kernel module selftests devnsctl dkms-check rustfmt rustfmtcheck rust-analyzer clean
 
-all: module
+all: module devnsctl
 
 run:
 	@$(S)/run.sh
@@ -54,6 +56,9 @@ module: deps
 selftests: deps
 	@$(S)/selftests.sh
 
+devnsctl: deps
+	@$(S)/devnsctl.sh build
+
 dkms-check:
 	@$(S)/dkms-check.sh
 
@@ -68,3 +73,4 @@ clean:
 	@rm -f .devnsfs-kdir
 	@$(MAKE) -s -C selftests clean
 	@$(MAKE) -s -C bench clean
+	@rm -rf tools/devnsctl/target

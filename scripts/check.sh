@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# make check: build what is missing, run every selftest in a guest booted on
-# the debug kernel (or $KDIR), and print the verdict.
+# make check: build what is missing, run devnsctl's unit tests on the host
+# and every selftest in a guest booted on the debug kernel (or $KDIR), and
+# print the verdict.
 #
 # make stress runs this too, with DEVNSFS_STRESS=1 (the soak loops at full
 # counts) and its own run directory, tests and time limits.
@@ -13,10 +14,16 @@ kdir=${KDIR:-$("$DEVNSFS_TOP/scripts/kernel.sh" debug)}
 log "module against $kdir"
 "$DEVNSFS_TOP/scripts/module.sh" "$kdir" modules >/dev/null
 "$DEVNSFS_TOP/scripts/selftests.sh"
+# devnsctl_test runs this binary in the guest.
+log "devnsctl"
+"$DEVNSFS_TOP/scripts/devnsctl.sh" build
 
 out=${DEVNSFS_RUN_DIR:-$DEVNSFS_CACHE/runs/check}
 rm -rf "$out"
 mkdir -p "$out"
+# devnsctl's unit tests run here, on the host; their TAP joins the
+# guest's in $out, and so the verdict.
+"$DEVNSFS_TOP/scripts/devnsctl.sh" test "$out"
 log "booting the guest; results and logs in $out"
 rc=0
 guest_start=$SECONDS

@@ -8,6 +8,8 @@ set -euo pipefail
 "$DEVNSFS_TOP/scripts/deps.sh"
 kdir=${KDIR:-$("$DEVNSFS_TOP/scripts/kernel.sh" debug)}
 "$DEVNSFS_TOP/scripts/module.sh" "$kdir" modules >/dev/null
+# The demo's container drives its instance with devnsctl.
+"$DEVNSFS_TOP/scripts/devnsctl.sh" build
 out=$DEVNSFS_CACHE/runs/demo
 rm -rf "$out"
 mkdir -p "$out"

@@ -8,7 +8,8 @@ say insmod devnsfs.ko
 insmod "$DEVNSFS_KO" || exit 1
 grep devnsfs /proc/filesystems /proc/devices
 
-export CTL="/usr/bin/python3 $DEVNSFS_TOP/scripts/guest/devnsctl.py"
+# devnsctl, as the host built it (scripts/run.sh), for the container too.
+export PATH="$DEVNSFS_TOP/tools/devnsctl/target/release:$PATH"
 say "setpriv --reuid=1000 --regid=1000 --clear-groups unshare --user --map-root-user --mount --net sh"
 setpriv --reuid=1000 --regid=1000 --clear-groups \
 	unshare --user --map-root-user --mount --net sh -eu -c '
@@ -18,8 +19,8 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	say "mount -t devnsfs -o mode=0666 none /tmp/dev"; mount -t devnsfs -o mode=0666 none /tmp/dev
 	say "stat -f -c \"type=%T magic=0x%t\" /tmp/dev"; stat -f -c "type=%T magic=0x%t" /tmp/dev
 	for d in null:null zero:zero full:full urandom:random rtc0:rtc; do
-		say "devnsctl /tmp/dev/devns-control add ${d%:*} ${d#*:}"
-		$CTL /tmp/dev/devns-control add "${d%:*}" "${d#*:}"
+		say "devnsctl --control /tmp/dev/devns-control add ${d%:*} ${d#*:}"
+		devnsctl --control /tmp/dev/devns-control add "${d%:*}" "${d#*:}"
 	done
 	say "ls -l /tmp/dev"; ls -l /tmp/dev
 	say "head -c 16 /tmp/dev/urandom | od -An -tx1"; head -c 16 /tmp/dev/urandom | od -An -tx1
@@ -29,12 +30,13 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --set --date="2031-01-02 03:04:05"
 	say "hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u"
 	hwclock --rtc=/tmp/dev/rtc0 --utc --noadjfile --show; date -u
-	say "devnsctl /tmp/dev/devns-control add net/tun tun"
-	$CTL /tmp/dev/devns-control add net/tun tun
+	say "devnsctl --control /tmp/dev/devns-control add net/tun tun"
+	devnsctl --control /tmp/dev/devns-control add net/tun tun
 	say "mount --bind /tmp/dev/net/tun /dev/net/tun; ip tuntap add dev tun0 mode tun; ip -br link"
 	mount --bind /tmp/dev/net/tun /dev/net/tun
 	ip tuntap add dev tun0 mode tun; ip -br link
 	say "ls -l /tmp/dev/net"; ls -l /tmp/dev/net
+	say "devnsctl --control /tmp/dev/devns-control ls"; devnsctl --control /tmp/dev/devns-control ls
 	say "grep \" - devnsfs \" /proc/self/mountinfo"; grep " - devnsfs " /proc/self/mountinfo
 	say "umount /tmp/dev"; umount /tmp/dev
 '
