@@ -339,10 +339,7 @@ static int run_as_user(const char *top, const char *dir, const char *out, int in
 	}
 }
 
-/*
- * The file's text into buf, without the \r and NUL bytes a pty adds
- * (under script, the first line starts with a NUL).
- */
+/* The file's text into buf, without the \r a pty adds to each line. */
 static void read_output(const char *path, char *buf, size_t len)
 {
 	size_t n = 0;
@@ -355,7 +352,7 @@ static void read_output(const char *path, char *buf, size_t len)
 		return;
 	f = fdopen(fd, "r");
 	while (f && (c = fgetc(f)) != EOF && n + 1 < len)
-		if (c != '\r' && c != '\0')
+		if (c != '\r')
 			buf[n++] = c;
 	buf[n] = '\0';
 	if (f)
