@@ -128,6 +128,10 @@ static int udevd_in_a_container(void *arg, char *msg, size_t len)
 	    (!access("/etc/udev/rules.d", F_OK) &&
 	     mount("none", "/etc/udev/rules.d", "tmpfs", 0, NULL)))
 		return fail_msg(msg, len, errno, "hide the distribution's rules");
+	/* Nor any module index: udevd loads it at start, slowly over 9p. */
+	if (!access("/usr/lib/modules", F_OK) &&
+	    mount("none", "/usr/lib/modules", "tmpfs", 0, NULL))
+		return fail_msg(msg, len, errno, "hide the module index");
 	if (mkdir("/run/udev", 0755) || mkdir("/run/udev/rules.d", 0755) ||
 	    put("/run/udev/rules.d/99-devnsfs.rules", RULE))
 		return fail_msg(msg, len, errno, "write the rule");

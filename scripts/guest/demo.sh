@@ -40,5 +40,22 @@ setpriv --reuid=1000 --regid=1000 --clear-groups \
 	say "grep \" - devnsfs \" /proc/self/mountinfo"; grep " - devnsfs " /proc/self/mountinfo
 	say "umount /tmp/dev"; umount /tmp/dev
 '
+# A rootless crun container whose /dev is devnsfs -o std (the bundle from
+# `crun spec --rootless`, its /dev tmpfs replaced as the README shows).
+if command -v crun >/dev/null; then
+	mount -t cgroup2 none /sys/fs/cgroup 2>/dev/null || true
+	say "crun: a rootless busybox container, /dev = devnsfs -o std (uid 1000)"
+	setpriv --reuid=1000 --regid=1000 --clear-groups sh -eu -c '
+		b=/tmp/bundle
+		mkdir -p $b/rootfs/bin $b/rootfs/proc $b/rootfs/dev $b/rootfs/sys
+		cp /bin/busybox $b/rootfs/bin/busybox
+		for a in sh ls cat head od grep echo; do ln -s busybox $b/rootfs/bin/$a; done
+		cd $b && crun spec --rootless
+		/usr/bin/python3 "$DEVNSFS_TOP/selftests/oci_config.py" $b/config.json devnsfs 0 \
+			$b/rootfs sh -c "ls -l /dev; head -c 8 /dev/urandom | od -An -tx1; \
+			echo to-null > /dev/null; grep \" /dev \" /proc/self/mountinfo"
+		crun --root /tmp/crun-state --cgroup-manager=disabled run -b $b demo
+	'
+fi
 say rmmod devnsfs
 rmmod devnsfs && echo "devnsfs-demo: done"
