@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# make check: build what is missing, run devnsctl's unit tests on the host
-# and every selftest in a guest booted on the debug kernel (or $KDIR), and
-# print the verdict.
+# make check: build what is missing, run devnsctl's unit tests on the host,
+# every selftest in a guest booted on the debug kernel (or $KDIR) and the
+# DKMS build, and print the verdict.
 #
 # make stress runs this too, with DEVNSFS_STRESS=1 (the soak loops at full
 # counts) and its own run directory, tests and time limits.
@@ -35,4 +35,16 @@ DEVNSFS_APPEND="loglevel=7 slub_debug=FZPU" \
 	"$DEVNSFS_TOP/scripts/guest.sh" "$kdir" "$out" "$DEVNSFS_TOP/scripts/guest/check.sh" || rc=$?
 echo "$((SECONDS - guest_start))" >"$out/guest.seconds"
 log "guest finished after $((SECONDS - start)) s in all"
+# The DKMS packaging (dkms.conf), built through Debian's dkms against the
+# same kernel in dkms's own trees, after the guest so that the two do not
+# share the cores; one case in the verdict (not under make stress).
+if [ -z "${DEVNSFS_STRESS:-}" ]; then
+	log "dkms-check (log: $out/dkms.log)"
+	if KDIR=$kdir "$DEVNSFS_TOP/scripts/dkms-check.sh" >"$out/dkms.log" 2>&1; then
+		printf 'TAP version 13\n1..1\nok 1 dkms.add_build_install_remove\n' >"$out/dkms.tap"
+	else
+		tail -n 20 "$out/dkms.log" >&2
+		printf 'TAP version 13\n1..1\nnot ok 1 dkms.add_build_install_remove\n' >"$out/dkms.tap"
+	fi
+fi
 exec "$DEVNSFS_TOP/scripts/summarize.sh" "$out" "$rc"

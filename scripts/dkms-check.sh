@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make dkms-check (CI's case ci.dkms): the DKMS packaging, through Debian's
+# make dkms-check (make check's case dkms.add_build_install_remove): the DKMS packaging, through Debian's
 # dkms, against the debug test kernel (or $KDIR): dkms add, build, checks of
 # the module it built, install and remove (which uninstalls).
 #
