@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make dkms-check (make check's case dkms.add_build_install_remove): the
-# DKMS packaging, through Debian's dkms, against the debug test kernel (or $KDIR): dkms add, build, checks of
-# the module it built, install and remove (which uninstalls).
+# DKMS packaging, through Debian's dkms, against the debug test kernel (or
+# $KDIR): dkms add, build, checks of the module it built, install and
+# remove (which uninstalls).
 #
 # dkms works in trees of its own under $DEVNSFS_CACHE/dkms (--sourcetree,
 # --dkmstree, --installtree; --no-depmod, signing off), so the host's
