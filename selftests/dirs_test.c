@@ -27,6 +27,7 @@
 
 #include "kselftest_harness.h"
 #include "utils.h"
+#include "instance_fixture.h"
 
 /* Entries of dir besides "." and "..", sorted, each followed by a space. */
 static int list_dir(const char *dir, char *buf, size_t len)
@@ -50,35 +51,7 @@ static int list_dir(const char *dir, char *buf, size_t len)
 }
 
 /* An instance mounted by host root, in a private mount namespace. */
-FIXTURE(inst) {
-	char *dir;
-	int ctl;
-	char path[256];
-};
-
-FIXTURE_SETUP(inst)
-{
-	self->ctl = -1;
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	self->dir = make_mountpoint();
-	ASSERT_NE(NULL, self->dir);
-	self->ctl = mount_instance(self->dir, NULL);
-	ASSERT_GE(self->ctl, 0) {
-		TH_LOG("mount or open control: %s", strerror(errno));
-	}
-}
-
-FIXTURE_TEARDOWN(inst)
-{
-	if (self->ctl >= 0)
-		close(self->ctl);
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
-	free(self->dir);
-}
-
-#define P(name) node_path(self->path, sizeof(self->path), self->dir, name)
+INSTANCE_FIXTURE(inst)
 
 /* The sorted entries of directory name ("" for the root) are expected. */
 #define ASSERT_LIST(name, expected) do {					\

@@ -44,6 +44,7 @@
 
 #include "kselftest_harness.h"
 #include "utils.h"
+#include "instance_fixture.h"
 
 /* How long the copy-back race runs when the defect does not show. */
 #define RACE_SECONDS 4
@@ -92,35 +93,7 @@ static char *alias_buffer(void)
 }
 
 /* An instance mounted by host root, in the test's own mount namespace. */
-FIXTURE(host) {
-	char *dir;
-	int ctl;
-	char path[256];
-};
-
-FIXTURE_SETUP(host)
-{
-	self->ctl = -1;
-	ASSERT_EQ(0, unshare(CLONE_NEWNS));
-	ASSERT_EQ(0, mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL));
-	self->dir = make_mountpoint();
-	ASSERT_NE(NULL, self->dir);
-	self->ctl = mount_instance(self->dir, NULL);
-	ASSERT_GE(self->ctl, 0) {
-		TH_LOG("mount or open control: %s", strerror(errno));
-	}
-}
-
-FIXTURE_TEARDOWN(host)
-{
-	if (self->ctl >= 0)
-		close(self->ctl);
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
-	free(self->dir);
-}
-
-#define P(name) node_path(self->path, sizeof(self->path), self->dir, name)
+INSTANCE_FIXTURE(host)
 
 /* Section 4: the deterministic part. */
 TEST_F(host, readonly_add_argument_is_efault_and_keeps_nothing)

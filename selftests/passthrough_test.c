@@ -50,6 +50,7 @@
 
 #include "kselftest_harness.h"
 #include "utils.h"
+#include "instance_fixture.h"
 
 /* The host's mem devices (drivers/char/mem.c). */
 #define MEM_MAJOR 1
@@ -96,34 +97,7 @@ static int private_mounts(void)
 }
 
 /* An instance mounted by host root. */
-FIXTURE(pt) {
-	char *dir;
-	int ctl;
-	char path[256];
-};
-
-FIXTURE_SETUP(pt)
-{
-	self->ctl = -1;
-	ASSERT_EQ(0, private_mounts());
-	self->dir = make_mountpoint();
-	ASSERT_NE(NULL, self->dir);
-	self->ctl = mount_instance(self->dir, NULL);
-	ASSERT_GE(self->ctl, 0) {
-		TH_LOG("mount or open control: %s", strerror(errno));
-	}
-}
-
-FIXTURE_TEARDOWN(pt)
-{
-	if (self->ctl >= 0)
-		close(self->ctl);
-	umount2(self->dir, MNT_DETACH);
-	rmdir(self->dir);
-	free(self->dir);
-}
-
-#define P(name) node_path(self->path, sizeof(self->path), self->dir, name)
+INSTANCE_FIXTURE(pt)
 
 /* add_host(), and the case ends here if it fails. */
 static void assert_add_host(struct __test_metadata *_metadata, int ctl, const char *name,
