@@ -390,6 +390,21 @@ static double devnsfs_dev_setup(void *arg)
 	return (now() - t) / SETUPS * 1e6;
 }
 
+/* mount -o std: the same /dev and more (tty, symlinks, pts, shm, mqueue). */
+static double devnsfs_std_setup(void *arg)
+{
+	const char *dir = arg;
+	double t = now();
+	int n;
+
+	for (n = 0; n < SETUPS; n++) {
+		if (mount("none", dir, "devnsfs", 0, "std"))
+			die("mount devnsfs -o std");
+		unmount(dir);
+	}
+	return (now() - t) / SETUPS * 1e6;
+}
+
 /* What runc and crun do: tmpfs, bind mounts of host nodes, symlinks. */
 static double runtime_dev_setup(void *arg)
 {
@@ -435,6 +450,8 @@ static void case_dev_setup(void)
 
 	pair(reps, devnsfs_dev_setup, a, runtime_dev_setup, b, &d, &p);
 	row("dev_setup", "3 /dev setup+teardown", "us", d, "tmpfs+6 binds+5 symlinks", p);
+	pair(reps, devnsfs_std_setup, a, runtime_dev_setup, b, &d, &p);
+	row("dev_setup_std", "3 /dev -o std setup+teardown", "us", d, "tmpfs+6 binds+5 symlinks", p);
 }
 
 /* Case 4: uevent cost per add with unrelated network namespaces alive. */
