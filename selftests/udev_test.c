@@ -28,6 +28,7 @@
 #include "utils.h"
 
 #define UDEVD "/lib/systemd/systemd-udevd"
+#define UDEVADM "/bin/udevadm"
 #define RULE "SUBSYSTEM==\"devnsfs\", KERNEL==\"rtc0\", SYMLINK+=\"myclock\", " \
 	"RUN+=\"/bin/sh -c 'echo $env{DEVNS_CLASS} > /run/udev-ran'\"\n"
 
@@ -87,6 +88,25 @@ static pid_t start_udevd(void)
 	_exit(127);
 }
 
+/*
+ * Waits until udevd answers on its control socket: its event loop runs,
+ * so its uevent socket is bound (the control socket's file appears
+ * earlier, and an event sent before the uevent socket is bound is lost).
+ */
+static int ping_udevd(void)
+{
+	pid_t pid = fork();
+	int status;
+
+	if (!pid) {
+		execl(UDEVADM, UDEVADM, "control", "--ping", "--timeout=90", (char *)NULL);
+		_exit(127);
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
 /* The last lines of udevd's log, into msg after what. */
 static int fail_with_log(char *msg, size_t len, int err, const char *what)
 {
@@ -140,6 +160,10 @@ static int udevd_in_a_container(void *arg, char *msg, size_t len)
 		return fail_msg(msg, len, errno, "fork");
 	if (wait_for(exists, "/run/udev/control", 60000)) {
 		ret = fail_with_log(msg, len, ETIMEDOUT, "udevd made no control socket");
+		goto out;
+	}
+	if (ping_udevd()) {
+		ret = fail_with_log(msg, len, ETIMEDOUT, "udevd did not answer a ping");
 		goto out;
 	}
 	ctl = open("/dev/" DEVNSFS_CONTROL_NAME, O_RDWR | O_CLOEXEC);
@@ -198,7 +222,7 @@ FIXTURE_TEARDOWN(udev)
 }
 
 /* udevd starts slowly under TCG with KASAN. */
-TEST_F_TIMEOUT(udev, udevd_makes_links_and_runs_rules_in_a_devnsfs_dev, 240)
+TEST_F_TIMEOUT(udev, udevd_makes_links_and_runs_rules_in_a_devnsfs_dev, 300)
 {
 	struct userns_child c;
 	char msg[1024] = "";
