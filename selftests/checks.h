@@ -61,27 +61,6 @@
 				__LINE__, p_);					\
 } while (0)
 
-/* Entries of dir besides "." and "..", sorted, each followed by a space. */
-static inline int list_dir(const char *dir, char *buf, size_t len)
-{
-	struct dirent **names;
-	int n, i;
-
-	buf[0] = '\0';
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
-			strncat(buf, names[i]->d_name, len - strlen(buf) - 2);
-			strcat(buf, " ");
-		}
-		free(names[i]);
-	}
-	free(names);
-	return 0;
-}
-
 /* The entries of dir are expected (list_dir's format). */
 #define LISTS(dir, expected) do {							char l_[1024];									if (list_dir((dir), l_, sizeof(l_)))							return fail_msg(msg, len, errno, "line %d: list %s", __LINE__,					(dir));							if (strcmp(l_, (expected))) {								errno = 0;									return fail_msg(msg, len, EBADMSG, "line %d: %s lists '%s', want '%s'",				__LINE__, (dir), l_, (expected));			}									} while (0)
 

@@ -21,27 +21,6 @@
 #include "kselftest_harness.h"
 #include "utils.h"
 
-/* Directory entries of dir besides "." and "..", sorted into buf. */
-static int list_dir(const char *dir, char *buf, size_t len)
-{
-	struct dirent **names;
-	int n, i;
-
-	buf[0] = '\0';
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
-			strncat(buf, names[i]->d_name, len - strlen(buf) - 2);
-			strcat(buf, " ");
-		}
-		free(names[i]);
-	}
-	free(names);
-	return 0;
-}
-
 FIXTURE(inst) {
 	char *dir;
 	int ctl;

@@ -29,27 +29,6 @@
 #include "utils.h"
 #include "instance_fixture.h"
 
-/* Entries of dir besides "." and "..", sorted, each followed by a space. */
-static int list_dir(const char *dir, char *buf, size_t len)
-{
-	struct dirent **names;
-	int n, i;
-
-	buf[0] = '\0';
-	n = scandir(dir, &names, NULL, alphasort);
-	if (n < 0)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
-			strncat(buf, names[i]->d_name, len - strlen(buf) - 2);
-			strcat(buf, " ");
-		}
-		free(names[i]);
-	}
-	free(names);
-	return 0;
-}
-
 /* An instance mounted by host root, in a private mount namespace. */
 INSTANCE_FIXTURE(inst)
 

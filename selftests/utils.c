@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Helpers shared by the devnsfs selftests. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -524,4 +525,25 @@ int fork_run(userns_fn fn, void *arg, char *msg, size_t len)
 	err = strtol(buf, NULL, 10);
 	snprintf(msg, len, "%s", strchr(buf, ' ') ? strchr(buf, ' ') + 1 : "");
 	return err;
+}
+
+/* Entries of dir besides "." and "..", sorted, each followed by a space. */
+int list_dir(const char *dir, char *buf, size_t len)
+{
+	struct dirent **names;
+	int n, i;
+
+	buf[0] = '\0';
+	n = scandir(dir, &names, NULL, alphasort);
+	if (n < 0)
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (strcmp(names[i]->d_name, ".") && strcmp(names[i]->d_name, "..")) {
+			strncat(buf, names[i]->d_name, len - strlen(buf) - 2);
+			strcat(buf, " ");
+		}
+		free(names[i]);
+	}
+	free(names);
+	return 0;
 }

@@ -63,6 +63,8 @@ int ctl_remove(int ctl, const char *name);
 int mount_instance(const char *dir, const char *options);
 /* path = dir/name into buf. */
 const char *node_path(char *buf, size_t len, const char *dir, const char *name);
+/* Entries of dir besides "." and "..", sorted, each followed by a space. */
+int list_dir(const char *dir, char *buf, size_t len);
 /* Writes text to a file (for module parameters and the like); 0 or -1. */
 int write_text(const char *path, const char *text);
 /* Reloads devnsfs with parameters ("" for the defaults); 0 or -errno. */
